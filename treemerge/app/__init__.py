@@ -1,0 +1,1 @@
+"""Use cases: combine core, gitio, deliver and store; return results, never print."""

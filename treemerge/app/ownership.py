@@ -1,0 +1,170 @@
+"""Find and load the ownership that a command should judge paths by.
+
+Sources, in order: `--maintainers FILE` (read from the file system); else the
+maintainers.cfg found from `--config`, `$TREEMERGE_CONFIG` or the directory upwards
+(with its MAINTAINERS file, when it names one, read from the git tree); else a
+MAINTAINERS file at the top of the git tree. Directory patterns are always judged
+from the git tree at the revision under examination.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from treemerge.core.config import Config, parse_config
+from treemerge.core.errors import ConfigError, RepositoryError, UsageError
+from treemerge.core.maintainers_file import parse_maintainers
+from treemerge.core.matcher import OwnershipIndex
+from treemerge.core.model import Ownership
+from treemerge.core.ownership import combine
+from treemerge.gitio.repo import GitTree, Repository
+
+CONFIG_NAME = "maintainers.cfg"
+CONFIG_ENV = "TREEMERGE_CONFIG"
+
+
+@dataclass(frozen=True)
+class OwnershipContext:
+    """An ownership source compiled against the tree it judges."""
+
+    ownership: Ownership
+    index: OwnershipIndex
+    tree: GitTree
+    repository: Repository
+    source: str
+
+
+def find_config(explicit: Path | None, start: Path) -> Path | None:
+    """The maintainers.cfg to use, or None when there is none."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise UsageError(f"--config {explicit}: no such file")
+        return explicit
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        path = Path(from_env)
+        if not path.is_file():
+            raise UsageError(f"${CONFIG_ENV}={from_env}: no such file")
+        return path
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_NAME
+        if candidate.is_file():
+            return _display_path(candidate, start)
+    return None
+
+
+def _display_path(path: Path, cwd: Path) -> Path:
+    """`path` as short as it can be said from `cwd` (file names appear in every error)."""
+    relative = Path(os.path.relpath(path, cwd))
+    return relative if not relative.as_posix().startswith("../../") else path
+
+
+def read_config(path: Path) -> Config:
+    """Parse a maintainers.cfg; errors name the file as the user gave it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(str(path), line, "not UTF-8 text") from None
+    return parse_config(text, str(path))
+
+
+def _open_repository(config: Config | None, config_path: Path | None, cwd: Path) -> Repository:
+    try:
+        return Repository(cwd)
+    except RepositoryError:
+        if config is None or config_path is None:
+            raise
+    # Outside any checkout, the main tree of the configuration is the tree to judge by.
+    main = config.main.url
+    if "://" in main and not main.startswith("file://"):
+        raise RepositoryError(
+            f"not a git repository: {cwd} (and the main tree {main} is not local; "
+            "run inside a checkout or pass -C DIR)"
+        )
+    return Repository((config_path.parent / main.removeprefix("file://")).resolve())
+
+
+def load_ownership(
+    *,
+    maintainers: Path | None,
+    config_path: Path | None,
+    rev: str | None,
+    cwd: Path,
+    strict: bool = True,
+) -> OwnershipContext:
+    """The ownership to use and its compiled index. With `strict`, errors raise."""
+    config = None
+    if maintainers is None:
+        config_path = find_config(config_path, cwd)
+        config = read_config(config_path) if config_path else None
+    repository = _open_repository(config, config_path, cwd)
+    tree = repository.tree(rev or _default_rev(repository, config))
+    if maintainers is not None:
+        ownership = _maintainers_from_disk(maintainers)
+        source = str(maintainers)
+    elif config is not None:
+        kernel_file = None
+        if config.main.maintainers_file:
+            kernel_file = _maintainers_from_tree(tree, config.main.maintainers_file)
+        ownership = combine(config, kernel_file)
+        source = config.file
+    else:
+        ownership = _maintainers_from_tree(tree, "MAINTAINERS", hint=True)
+        source = f"MAINTAINERS at {tree.rev}"
+    index = OwnershipIndex(ownership, tree.is_dir)
+    if strict:
+        errors = ownership.errors + tuple(d for d in index.diagnostics if d.severity == "error")
+        if errors:
+            first = errors[0]
+            raise ConfigError(first.file, first.line, first.message, key=first.key)
+    return OwnershipContext(ownership, index, tree, repository, source)
+
+
+def _default_rev(repository: Repository, config: Config | None) -> str:
+    if repository.workdir is None and config is not None:
+        return config.main.branch  # a bare mirror of the main tree: its branch
+    return "HEAD"
+
+
+def _maintainers_from_disk(path: Path) -> Ownership:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"--maintainers {path}: {exc.strerror}") from None
+    return parse_maintainers(data, str(path))
+
+
+def _maintainers_from_tree(tree: GitTree, name: str, *, hint: bool = False) -> Ownership:
+    data = tree.read(name)
+    if data is None:
+        advice = "; pass --maintainers FILE or run where a maintainers.cfg is found" if hint else ""
+        raise UsageError(f"no {name} in the tree at {tree.rev}{advice}")
+    return parse_maintainers(data, f"{name}@{tree.rev}")
+
+
+def repo_relative(paths: list[str], repository: Repository, cwd: Path) -> list[str]:
+    """Paths given relative to the current directory, as paths from the tree's root."""
+    prefix = ""
+    if repository.workdir is not None:
+        try:
+            inside = cwd.resolve().relative_to(repository.workdir.resolve())
+        except ValueError:
+            inside = Path()
+        prefix = "" if str(inside) == "." else inside.as_posix() + "/"
+    result = []
+    for path in paths:
+        joined = posixpath.normpath(prefix + path) if prefix else path
+        if joined.startswith("./"):
+            joined = posixpath.normpath(joined)
+        if joined == ".." or joined.startswith("../") or joined.startswith("/"):
+            raise UsageError(f"{path}: outside the repository")
+        result.append(joined)
+    return result

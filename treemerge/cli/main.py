@@ -1,0 +1,81 @@
+"""The `treemerge` command: global options, subcommands, and the one place errors exit."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+
+import click
+
+from treemerge import __version__
+from treemerge.cli.maintainers import maintainers
+from treemerge.cli.options import forget_settings, global_options, settings
+from treemerge.cli.output import error
+from treemerge.cli.who import who
+from treemerge.core.errors import EXIT_FAILURE, EXIT_USAGE, TreemergeError
+
+EPILOG = """\
+Exit codes: 0 all good; 1 findings (ownership violations, conflicts, lint errors);
+2 usage or configuration error; 3 git, network or delivery failure.
+"""
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="treemerge")
+@global_options
+def cli() -> None:
+    """Run a project the way the Linux kernel does.
+
+    Subsystem teams keep their own trees and send pull requests; treemerge tells the
+    top maintainer what each pull brings and whether the team stayed inside the paths
+    it owns (from a kernel-style MAINTAINERS file or maintainers.cfg).
+    """
+    settings()
+
+
+cli.add_command(who)
+cli.add_command(maintainers)
+
+
+def report(exc: TreemergeError) -> int:
+    """Tell the user what went wrong (and a --json reader, on stdout); return the exit code."""
+    if settings().json:
+        document = {"error": {"message": exc.message, "exit_code": exc.exit_code}}
+        sys.stdout.write(json.dumps(document) + "\n")
+    error(exc.message)
+    return exc.exit_code
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command, turn every error into a message and an exit code."""
+    forget_settings()
+    try:
+        code = cli.main(args=argv, prog_name="treemerge", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_USAGE
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        code = 130
+    except TreemergeError as exc:
+        code = report(exc)
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (`| head`): nothing more to say
+        code = 141
+    except Exception as exc:
+        code = _internal_error(exc)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal_error(exc: Exception) -> int:
+    verbose = settings().verbose > 0
+    if verbose:
+        traceback.print_exc()
+    print(
+        f"treemerge: internal error: {type(exc).__name__}: {exc}"
+        + ("" if verbose else " (run with -v for the traceback)"),
+        file=sys.stderr,
+    )
+    return EXIT_FAILURE

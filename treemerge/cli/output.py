@@ -1,0 +1,49 @@
+"""Rendering: rich for people, JSON for scripts. Untrusted text is always escaped."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from treemerge.cli.options import settings
+from treemerge.core.escape import escape_text
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console honouring --color/--no-color, NO_COLOR and whether it is a terminal."""
+    color = settings().color
+    return Console(
+        file=sys.stderr if stderr else sys.stdout,
+        force_terminal=True if color else None,
+        no_color=color is False,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+    )
+
+
+def safe(text: str, style: str = "") -> Text:
+    """Untrusted text as rich Text: control characters escaped, no markup read."""
+    return Text(escape_text(text), style=style)
+
+
+def write_json(document: Any, *, out: TextIO | None = None) -> None:
+    """The one JSON document a --json run prints."""
+    stream = out or sys.stdout
+    # ASCII-only: file names that are not UTF-8 survive as \udcXX escapes.
+    json.dump(document, stream, indent=2)
+    stream.write("\n")
+
+
+def warn(message: str) -> None:
+    """A warning on stderr (silenced by --quiet)."""
+    if not settings().quiet:
+        console(stderr=True).print(Text("warning: ", style="yellow") + safe(message))
+
+
+def error(message: str) -> None:
+    console(stderr=True).print(Text("error: ", style="bold red") + safe(message))

@@ -1,0 +1,1 @@
+"""The pure domain: parsing, ownership matching, policy. No I/O happens here."""

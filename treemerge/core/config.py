@@ -1,0 +1,367 @@
+"""maintainers.cfg: an INI file (configparser's syntax) with git-config-style names.
+
+The reader is our own so that every error can name the file, the line and the key,
+and say what was expected. Its syntax is configparser's: `key = value` (or
+`key: value`), values continued on indented lines, comments on lines of their own
+starting with `#` or `;`, keys case-insensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from treemerge.core.errors import ConfigError
+from treemerge.core.model import Diagnostic
+
+SECTION_HEADER = re.compile(r"\[\s*([A-Za-z][\w-]*)(?:\s+\"([^\"\\]*)\")?\s*\]\s*")
+KEY_LINE = re.compile(r"([A-Za-z][\w.-]*)\s*[=:]\s*(.*)")
+SUBSYSTEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+CRON_FIELD = re.compile(r"[0-9A-Za-z*/,-]+")
+
+SCHEDULES = ("daily", "weekly", "monthly", "manual")
+DELIVERY_METHODS = ("email", "github", "gitea", "none")
+SMTP_ENCRYPTIONS = ("none", "ssl", "tls")
+KEYS: dict[str, tuple[str, ...]] = {
+    "main": ("url", "branch", "maintainers-file", "to", "cc"),
+    "delivery": (
+        "method",
+        "smtp-server",
+        "smtp-port",
+        "smtp-encryption",
+        "smtp-user",
+        "from",
+        "api-url",
+        "repo",
+    ),
+    "integration": ("order", "test-command"),
+    "subsystem": (
+        "title",
+        "maintainers",
+        "reviewers",
+        "list",
+        "status",
+        "tree",
+        "branch",
+        "upstream",
+        "schedule",
+        "files",
+        "exclude",
+        "regex",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value with the line its key stands on."""
+
+    text: str
+    line: int
+
+    def items(self) -> tuple[str, ...]:
+        """One item per non-empty line (multi-line lists such as `files =`)."""
+        return tuple(s for s in (part.strip() for part in self.text.split("\n")) if s)
+
+    def words(self) -> tuple[str, ...]:
+        return tuple(self.text.split())
+
+
+@dataclass
+class RawSection:
+    kind: str
+    name: str | None
+    line: int
+    values: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MainConfig:
+    url: str
+    branch: str = "master"
+    maintainers_file: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    method: str = "none"
+    options: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str) -> str | None:
+        return dict(self.options).get(key)
+
+
+@dataclass(frozen=True)
+class IntegrationConfig:
+    order: tuple[str, ...] = ()
+    test_command: str | None = None
+
+
+@dataclass(frozen=True)
+class SubsystemConfig:
+    id: str
+    line: int
+    title: str
+    maintainers: tuple[str, ...] = ()
+    reviewers: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+    status: str = ""
+    tree: str | None = None
+    branch: str = "master"
+    upstream: str = "main"
+    schedule: str = "manual"
+    files: tuple[Value, ...] = ()
+    exclude: tuple[Value, ...] = ()
+    regex: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    file: str
+    main: MainConfig
+    delivery: DeliveryConfig
+    integration: IntegrationConfig
+    subsystems: tuple[SubsystemConfig, ...]
+
+    def subsystem(self, ident: str) -> SubsystemConfig | None:
+        return next((s for s in self.subsystems if s.id == ident), None)
+
+
+def read_sections(text: str, file: str) -> list[RawSection]:
+    """The INI structure, with line numbers. Raises ConfigError on a syntax error."""
+    sections: list[RawSection] = []
+    current: RawSection | None = None
+    last: tuple[str, int] | None = None  # the key a continuation line extends
+    seen: set[tuple[str, str | None]] = set()
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.removesuffix("\r")
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            if not stripped:
+                last = None
+            continue
+        if line[0].isspace():
+            if current is None or last is None:
+                raise ConfigError(file, number, "indented line continues no key", key="")
+            key, start = last
+            old = current.values[key]
+            current.values[key] = Value(old.text + "\n" + stripped, start)
+            continue
+        last = None
+        header = SECTION_HEADER.fullmatch(line)
+        if header:
+            kind, name = header.group(1).lower(), header.group(2)
+            if (kind, name) in seen:
+                raise ConfigError(file, number, f"section {line.strip()} appears twice")
+            seen.add((kind, name))
+            current = RawSection(kind, name, number)
+            sections.append(current)
+            continue
+        if line.startswith("["):
+            raise ConfigError(file, number, 'bad section header: expected [name] or [name "id"]')
+        match = KEY_LINE.fullmatch(line)
+        if match is None:
+            raise ConfigError(file, number, "expected `key = value`, a [section] or a comment")
+        if current is None:
+            raise ConfigError(file, number, "key before any [section]", key=match.group(1))
+        key = match.group(1).lower()
+        if key in current.values:
+            first = current.values[key].line
+            raise ConfigError(file, number, f"set twice (first on line {first})", key=key)
+        current.values[key] = Value(match.group(2).strip(), number)
+        last = (key, number)
+    return sections
+
+
+def parse_config(text: str, file: str = "maintainers.cfg") -> Config:
+    """A validated configuration. Raises ConfigError naming file, line and key."""
+    raw = read_sections(text, file)
+    by_kind: dict[str, list[RawSection]] = {}
+    for section in raw:
+        if section.kind not in KEYS:
+            raise ConfigError(
+                file,
+                section.line,
+                f"unknown section [{section.kind}]: expected one of "
+                '[main], [delivery], [integration], [subsystem "id"]',
+            )
+        if (section.kind == "subsystem") != (section.name is not None):
+            want = '[subsystem "id"]' if section.kind == "subsystem" else f"[{section.kind}]"
+            raise ConfigError(file, section.line, f"expected {want}")
+        _check_keys(section, file)
+        by_kind.setdefault(section.kind, []).append(section)
+    mains = by_kind.get("main", [])
+    if not mains:
+        raise ConfigError(file, None, "no [main] section: it names the main tree (url = ...)")
+    subsystems = tuple(_subsystem(s, file) for s in by_kind.get("subsystem", []))
+    config = Config(
+        file=file,
+        main=_main(mains[0], file),
+        delivery=_delivery(by_kind.get("delivery", []), file),
+        integration=_integration(by_kind.get("integration", []), file),
+        subsystems=subsystems,
+    )
+    _check_references(config, raw, file)
+    return config
+
+
+def _check_keys(section: RawSection, file: str) -> None:
+    allowed = KEYS[section.kind]
+    for key, value in section.values.items():
+        if key not in allowed:
+            raise ConfigError(
+                file,
+                value.line,
+                f"unknown key in [{section.kind}]: expected one of {', '.join(allowed)}",
+                key=key,
+            )
+
+
+def _main(section: RawSection, file: str) -> MainConfig:
+    values = section.values
+    url = values.get("url")
+    if url is None or not url.text:
+        raise ConfigError(file, section.line, "[main] needs `url =` (path or URL of the main tree)")
+    maintainers_file = values.get("maintainers-file")
+    return MainConfig(
+        url=url.text,
+        branch=_text(values, "branch", "master"),
+        maintainers_file=maintainers_file.text if maintainers_file else None,
+        to=values["to"].items() if "to" in values else (),
+        cc=values["cc"].items() if "cc" in values else (),
+    )
+
+
+def _delivery(sections: list[RawSection], file: str) -> DeliveryConfig:
+    if not sections:
+        return DeliveryConfig()
+    values = sections[0].values
+    method = _choice(values, "method", DELIVERY_METHODS, "none", file)
+    _choice(values, "smtp-encryption", SMTP_ENCRYPTIONS, "tls", file)
+    port = values.get("smtp-port")
+    if port is not None and not port.text.isdigit():
+        raise ConfigError(file, port.line, "expected a port number", key="smtp-port")
+    options = tuple((k, v.text) for k, v in values.items() if k != "method")
+    return DeliveryConfig(method, options)
+
+
+def _integration(sections: list[RawSection], file: str) -> IntegrationConfig:
+    if not sections:
+        return IntegrationConfig()
+    values = sections[0].values
+    command = values.get("test-command")
+    return IntegrationConfig(
+        order=values["order"].words() if "order" in values else (),
+        test_command=command.text if command and command.text else None,
+    )
+
+
+def _subsystem(section: RawSection, file: str) -> SubsystemConfig:
+    ident = section.name or ""
+    if not SUBSYSTEM_ID.fullmatch(ident):
+        raise ConfigError(
+            file,
+            section.line,
+            f"bad subsystem id {ident!r}: use letters, digits, '.', '_' and '-'",
+        )
+    values = section.values
+    schedule = _text(values, "schedule", "manual")
+    if schedule not in SCHEDULES and not _is_cron(schedule):
+        raise ConfigError(
+            file,
+            values["schedule"].line,
+            "expected daily, weekly, monthly, manual or a cron expression (5 fields)",
+            key="schedule",
+        )
+    return SubsystemConfig(
+        id=ident,
+        line=section.line,
+        title=_text(values, "title", ident),
+        maintainers=values["maintainers"].items() if "maintainers" in values else (),
+        reviewers=values["reviewers"].items() if "reviewers" in values else (),
+        lists=values["list"].items() if "list" in values else (),
+        status=_text(values, "status", ""),
+        tree=_text(values, "tree", "") or None,
+        branch=_text(values, "branch", "master"),
+        upstream=_text(values, "upstream", "main"),
+        schedule=schedule,
+        files=_pattern_values(values.get("files")),
+        exclude=_pattern_values(values.get("exclude")),
+        regex=_pattern_values(values.get("regex")),
+    )
+
+
+def _pattern_values(value: Value | None) -> tuple[Value, ...]:
+    """Each item of a multi-line pattern list, with the line it stands on."""
+    if value is None:
+        return ()
+    found: list[Value] = []
+    for offset, part in enumerate(value.text.split("\n")):
+        if part.strip():
+            found.append(Value(part.strip(), value.line + offset))
+    return tuple(found)
+
+
+def _check_references(config: Config, raw: list[RawSection], file: str) -> None:
+    ids = {s.id for s in config.subsystems}
+    for sub in config.subsystems:
+        if sub.upstream != "main" and sub.upstream not in ids:
+            line = _line_of(raw, sub.id, "upstream", sub.line)
+            raise ConfigError(
+                file,
+                line,
+                f"unknown upstream {sub.upstream!r}: expected main or a subsystem id",
+                key="upstream",
+            )
+    for sub in config.subsystems:
+        chain = [sub.id]
+        upstream = sub.upstream
+        while upstream != "main":
+            if upstream in chain:
+                line = _line_of(raw, sub.id, "upstream", sub.line)
+                loop = " -> ".join([*chain, upstream])
+                raise ConfigError(file, line, f"upstreams form a loop: {loop}", key="upstream")
+            chain.append(upstream)
+            parent = config.subsystem(upstream)
+            upstream = parent.upstream if parent else "main"
+    for name in config.integration.order:
+        if name not in ids:
+            section = next(s for s in raw if s.kind == "integration")
+            raise ConfigError(
+                file, section.values["order"].line, f"unknown subsystem {name!r}", key="order"
+            )
+
+
+def _line_of(raw: list[RawSection], ident: str, key: str, default: int) -> int:
+    for section in raw:
+        if section.kind == "subsystem" and section.name == ident and key in section.values:
+            return section.values[key].line
+    return default
+
+
+def _text(values: dict[str, Value], key: str, default: str) -> str:
+    value = values.get(key)
+    return value.text if value is not None and value.text else default
+
+
+def _choice(
+    values: dict[str, Value], key: str, choices: tuple[str, ...], default: str, file: str
+) -> str:
+    value = values.get(key)
+    if value is None or not value.text:
+        return default
+    if value.text not in choices:
+        raise ConfigError(file, value.line, f"expected one of {', '.join(choices)}", key=key)
+    return value.text
+
+
+def _is_cron(text: str) -> bool:
+    fields = text.split()
+    return len(fields) == 5 and all(CRON_FIELD.fullmatch(f) for f in fields)
+
+
+def config_diagnostic(error: ConfigError) -> Diagnostic:
+    """A configuration error as a lint finding."""
+    return Diagnostic("error", "config", error.file, error.line, error.detail, key=error.key)

@@ -1,0 +1,72 @@
+"""The errors a user can meet, each carrying the message they should read.
+
+Exit codes follow the contract: 1 findings, 2 usage or configuration, 3 git,
+network or delivery failures. The CLI maps an error to its code in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_FAILURE = 3
+
+
+class TreemergeError(Exception):
+    """Base of every error treemerge reports to a user (never with a traceback)."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(TreemergeError):
+    """The command line asks for something that cannot be done as asked."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(TreemergeError):
+    """A configuration or ownership file is wrong; names file, line and key."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, file: str, line: int | None, message: str, *, key: str = "") -> None:
+        where = f"{file}:{line}" if line else file
+        prefix = f"{where}: {key}: " if key else f"{where}: "
+        super().__init__(prefix + message)
+        self.file = file
+        self.line = line
+        self.key = key
+        self.detail = message
+
+
+class GitError(TreemergeError):
+    """A git operation failed; names the repository (or tree) and what git said."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(
+        self, cmd: Sequence[str], returncode: int, stderr: str, *, where: str = ""
+    ) -> None:
+        said = stderr.strip().splitlines()
+        tail = said[-1] if said else f"exit status {returncode}"
+        place = f"{where}: " if where else ""
+        super().__init__(f"{place}git {' '.join(cmd)}: {tail}")
+        self.cmd = tuple(cmd)
+        self.returncode = returncode
+        self.stderr = stderr
+        self.where = where
+
+
+class RepositoryError(TreemergeError):
+    """A repository is missing or a revision does not resolve (a user mistake)."""
+
+    exit_code = EXIT_USAGE

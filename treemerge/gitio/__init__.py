@@ -1,0 +1,1 @@
+"""All git I/O: pygit2 for objects in process, the git CLI for transport and plumbing."""

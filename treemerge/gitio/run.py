@@ -1,0 +1,74 @@
+"""Running the git CLI safely for trees we do not control.
+
+Inherited `GIT_*` variables are dropped (a caller's GIT_DIR or GIT_INDEX_FILE must not
+redirect us), except the few that choose how to reach a remote or which user config
+to read; prompts are disabled (cron has no terminal), and hooks never run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from treemerge.core.errors import GitError
+
+# Options given to every git command: no hooks from any repository.
+SAFE_OPTIONS = ("-c", "core.hooksPath=/dev/null")
+# GIT_* variables that say how the user reaches remotes or where their config is.
+KEPT_GIT_VARIABLES = frozenset(
+    {
+        "GIT_SSH",
+        "GIT_SSH_COMMAND",
+        "GIT_SSH_VARIANT",
+        "GIT_PROXY_COMMAND",
+        "GIT_ASKPASS",
+        "GIT_SSL_CAINFO",
+        "GIT_SSL_CAPATH",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_TRACE",
+        "GIT_TRACE_PACKET",
+        "GIT_CURL_VERBOSE",
+    }
+)
+
+
+def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a git subprocess: ours, minus every inherited GIT_* variable."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in KEPT_GIT_VARIABLES
+    }
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("LC_ALL", "C")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_git(
+    args: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    where: str = "",
+) -> bytes:
+    """Run `git ARGS` and return its standard output; raise GitError when it fails."""
+    command = ["git", *SAFE_OPTIONS, *args]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=git_env(env),
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError(args, 127, "git is not installed (not found on PATH)", where=where) from None
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace")
+        raise GitError(args, done.returncode, stderr, where=where)
+    return done.stdout
