@@ -147,7 +147,7 @@ def _maintainers_from_tree(tree: GitTree, name: str, *, hint: bool = False) -> O
     if data is None:
         advice = "; pass --maintainers FILE or run where a maintainers.cfg is found" if hint else ""
         raise UsageError(f"no {name} in the tree at {tree.rev}{advice}")
-    return parse_maintainers(data, f"{name}@{tree.rev}")
+    return parse_maintainers(data, f"{tree.rev}:{name}")  # git's REV:PATH
 
 
 def repo_relative(paths: list[str], repository: Repository, cwd: Path) -> list[str]:

@@ -54,7 +54,7 @@ def lint(rev: str | None, maintainers_file: Path | None) -> int:
 
 def _diagnostic_line(diagnostic: Diagnostic) -> Text:
     style = "bold red" if diagnostic.severity == "error" else "yellow"
-    key = f"{diagnostic.key} " if diagnostic.key else ""
+    key = f"{diagnostic.key}: " if diagnostic.key else ""
     return (
         safe(f"{diagnostic.location()}: ")
         + Text(diagnostic.severity, style=style)

@@ -77,7 +77,7 @@ def lint(ownership: Ownership, index: OwnershipIndex, paths: Sequence[str]) -> L
                     pattern.file,
                     pattern.line,
                     f"{pattern.raw!r} ({section.name}) matches no path in the tree",
-                    key=f"{pattern.letter}:",
+                    key=pattern.letter,
                 )
             )
     found.sort(key=lambda d: (d.file, d.line or 0))

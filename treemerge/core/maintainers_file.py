@@ -95,15 +95,13 @@ def _entry_diagnostics(file: str, number: int, letter: str, value: str) -> list[
                 file,
                 number,
                 f"unknown entry letter {letter}: (kept, but it means nothing to treemerge)",
-                key=f"{letter}:",
+                key=letter,
             )
         )
     if letter in PATTERN_LETTERS:
         if not value.strip():
             found.append(
-                Diagnostic(
-                    "error", "empty-pattern", file, number, "pattern is empty", key=f"{letter}:"
-                )
+                Diagnostic("error", "empty-pattern", file, number, "empty pattern", key=letter)
             )
         elif value != value.rstrip():
             found.append(
@@ -113,7 +111,7 @@ def _entry_diagnostics(file: str, number: int, letter: str, value: str) -> list[
                     file,
                     number,
                     "white space after the pattern (get_maintainer.pl would never match it)",
-                    key=f"{letter}:",
+                    key=letter,
                 )
             )
     return found

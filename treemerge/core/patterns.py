@@ -237,7 +237,7 @@ def compile_section_patterns(
                         entry.file or section.file,
                         entry.line,
                         f"cannot compile {entry.value!r}: {exc}",
-                        key=f"{entry.letter}:",
+                        key=entry.letter,
                     )
                 )
                 continue
@@ -252,7 +252,7 @@ def compile_section_patterns(
                         entry.line,
                         f"{entry.value!r} nests quantifiers: it can hang get_maintainer.pl "
                         "(treemerge runs it in linear time)",
-                        key=f"{entry.letter}:",
+                        key=entry.letter,
                     )
                 )
     return patterns, problems

@@ -1,0 +1,51 @@
+"""Real repositories shared by the git tests (built once per session with fast-import)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import SHARED_DATA
+from treemerge.core.maintainers_file import parse_maintainers
+from treemerge.core.matcher import OwnershipIndex
+
+LINUX = SHARED_DATA / "linux-3.6"
+
+
+def linux_paths() -> list[str]:
+    return [p for p in (LINUX / "files.txt").read_text().split("\n") if p]
+
+
+def linux_directories() -> set[str]:
+    paths = linux_paths()
+    return {p[:i] for p in paths for i in range(len(p)) if p[i] == "/"}
+
+
+@pytest.fixture(scope="session")
+def linux_index() -> OwnershipIndex:
+    """The Linux 3.6 MAINTAINERS compiled against the tree's directories."""
+    ownership = parse_maintainers((LINUX / "MAINTAINERS").read_bytes(), "MAINTAINERS")
+    return OwnershipIndex(ownership, linux_directories().__contains__)
+
+
+@pytest.fixture(scope="session")
+def linux_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A checkout of the Linux 3.6 tree: every path (empty files) and the real MAINTAINERS."""
+    if not (LINUX / "files.txt").is_file():
+        pytest.skip(f"the Linux 3.6 data is not at {LINUX}")
+    repo = tmp_path_factory.mktemp("linux") / "linux"
+    subprocess.run(["git", "init", "-q", "-b", "master", str(repo)], check=True)
+    maintainers = (LINUX / "MAINTAINERS").read_bytes()
+    stream = [
+        b"blob\nmark :1\ndata 0\n\n",
+        b"blob\nmark :2\ndata %d\n%s\n" % (len(maintainers), maintainers),
+        b"commit refs/heads/master\ncommitter T <t@example.org> 1700000000 +0000\n",
+        b"data 10\nLinux 3.6\n",
+    ]
+    for path in linux_paths():
+        stream.append(b"M 100644 :%d %s\n" % (2 if path == "MAINTAINERS" else 1, path.encode()))
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "-f", "master"], cwd=repo, check=True)
+    return repo
