@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from tests.helpers import SHARED_DATA
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
+from treemerge.gitio.fastimport import checkout_of_paths
 
 LINUX = SHARED_DATA / "linux-3.6"
 
@@ -36,16 +36,5 @@ def linux_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (LINUX / "files.txt").is_file():
         pytest.skip(f"the Linux 3.6 data is not at {LINUX}")
     repo = tmp_path_factory.mktemp("linux") / "linux"
-    subprocess.run(["git", "init", "-q", "-b", "master", str(repo)], check=True)
     maintainers = (LINUX / "MAINTAINERS").read_bytes()
-    stream = [
-        b"blob\nmark :1\ndata 0\n\n",
-        b"blob\nmark :2\ndata %d\n%s\n" % (len(maintainers), maintainers),
-        b"commit refs/heads/master\ncommitter T <t@example.org> 1700000000 +0000\n",
-        b"data 10\nLinux 3.6\n",
-    ]
-    for path in linux_paths():
-        stream.append(b"M 100644 :%d %s\n" % (2 if path == "MAINTAINERS" else 1, path.encode()))
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
-    subprocess.run(["git", "checkout", "-q", "-f", "master"], cwd=repo, check=True)
-    return repo
+    return checkout_of_paths(repo, linux_paths(), {"MAINTAINERS": maintainers})

@@ -32,7 +32,7 @@ EXAMPLES = {
     ],
 }
 # get_maintainer.pl --sections run over every path of the tree (tests/data/README.md).
-ORACLE = Path(__file__).resolve().parents[1] / "data" / "linux-3.6-get_maintainer.tsv.gz"
+ORACLE = Path(__file__).resolve().parents[1] / "data" / "linux-3.6-get_maintainer.jsonl.gz"
 
 
 @pytest.fixture
@@ -69,8 +69,8 @@ def test_every_path_answered_and_the_catch_all_comes_last(who_json: dict[str, li
 def _oracle() -> dict[str, list[str]]:
     if not ORACLE.is_file():
         pytest.skip(f"no oracle data at {ORACLE}")
-    rows = gzip.decompress(ORACLE.read_bytes()).decode().split("\n")
-    return {row.split("\t")[0]: row.split("\t")[1:] for row in rows if row}
+    rows = gzip.decompress(ORACLE.read_bytes()).decode().splitlines()
+    return dict(map(json.loads, rows))
 
 
 def test_same_sections_as_get_maintainer_for_every_path(who_json: dict[str, list[str]]) -> None:
