@@ -9,9 +9,11 @@ import traceback
 import click
 
 from treemerge import __version__
+from treemerge.cli.check import check_command
 from treemerge.cli.maintainers import maintainers
 from treemerge.cli.options import forget_settings, global_options, settings
 from treemerge.cli.output import error
+from treemerge.cli.trees import status_command, sync_command, tree_group
 from treemerge.cli.who import who
 from treemerge.core.errors import EXIT_FAILURE, EXIT_USAGE, TreemergeError
 
@@ -36,6 +38,10 @@ def cli() -> None:
 
 cli.add_command(who)
 cli.add_command(maintainers)
+cli.add_command(sync_command)
+cli.add_command(status_command)
+cli.add_command(tree_group)
+cli.add_command(check_command)
 
 
 def report(exc: TreemergeError) -> int:

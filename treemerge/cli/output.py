@@ -12,12 +12,18 @@ from rich.text import Text
 from treemerge.cli.options import settings
 from treemerge.core.escape import escape_text
 
+# The width tables get when output goes to a file or a pipe.
+WIDE = 200
+
 
 def console(*, stderr: bool = False) -> Console:
     """A console honouring --color/--no-color, NO_COLOR and whether it is a terminal."""
     color = settings().color
+    stream = sys.stderr if stderr else sys.stdout
     return Console(
-        file=sys.stderr if stderr else sys.stdout,
+        file=stream,
+        # Off a terminal, lines are as long as they need to be (no wrapping into columns).
+        width=None if stream.isatty() else WIDE,
         force_terminal=True if color else None,
         no_color=color is False,
         highlight=False,

@@ -17,25 +17,12 @@ from dataclasses import dataclass, field
 
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.model import Section
+from treemerge.core.people import emails
 
-EMAIL_IN_ANGLES = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
-BARE_EMAIL = re.compile(r"[^<>\s]+@[^<>\s]+")
 # Characters that CODEOWNERS (gitignore syntax) reads specially inside a path.
 SPECIAL = re.compile(r"([\\ #*?\[\]!])")
 
 Owners = tuple[str, ...]
-
-
-def emails(people: Iterable[str]) -> Owners:
-    """The addresses of `Name <address>` lines, in order, without duplicates."""
-    found: list[str] = []
-    for person in people:
-        match = EMAIL_IN_ANGLES.search(person) or BARE_EMAIL.search(person)
-        if match:
-            address = match.group(1) if match.re is EMAIL_IN_ANGLES else match.group(0)
-            if address not in found:
-                found.append(address)
-    return tuple(found)
 
 
 def primary_owners(sections: Sequence[Section]) -> Owners:

@@ -56,14 +56,23 @@ class GitError(TreemergeError):
     def __init__(
         self, cmd: Sequence[str], returncode: int, stderr: str, *, where: str = ""
     ) -> None:
-        said = stderr.strip().splitlines()
-        tail = said[-1] if said else f"exit status {returncode}"
         place = f"{where}: " if where else ""
-        super().__init__(f"{place}git {' '.join(cmd)}: {tail}")
+        verb = cmd[0] if cmd else ""
+        super().__init__(f"{place}git {verb} failed: {git_reason(stderr, returncode)}")
         self.cmd = tuple(cmd)
         self.returncode = returncode
         self.stderr = stderr
         self.where = where
+
+
+def git_reason(stderr: str, returncode: int) -> str:
+    """The line of git's stderr that says what went wrong (its first fatal/error line)."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    for line in lines:
+        for prefix in ("fatal: ", "error: "):
+            if line.startswith(prefix):
+                return line.removeprefix(prefix)
+    return lines[-1] if lines else f"exit status {returncode}"
 
 
 class RepositoryError(TreemergeError):

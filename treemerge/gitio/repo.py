@@ -27,6 +27,9 @@ class Repository:
         workdir = self._repo.workdir
         self.workdir = Path(workdir) if workdir else None
 
+    def has_ref(self, name: str) -> bool:
+        return name in self._repo.references
+
     def tree(self, rev: str) -> GitTree:
         """The tree of commit (or tree-ish) `rev`."""
         try:

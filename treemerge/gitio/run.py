@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from treemerge.core.errors import GitError
 
 # Options given to every git command: no hooks from any repository.
 SAFE_OPTIONS = ("-c", "core.hooksPath=/dev/null")
-# GIT_* variables that say how the user reaches remotes or where their config is.
+# GIT_* variables that say who the user is, how they reach remotes, where their config is.
 KEPT_GIT_VARIABLES = frozenset(
     {
         "GIT_SSH",
@@ -28,6 +28,12 @@ KEPT_GIT_VARIABLES = frozenset(
         "GIT_SSL_CAPATH",
         "GIT_CONFIG_GLOBAL",
         "GIT_CONFIG_NOSYSTEM",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "GIT_COMMITTER_DATE",
         "GIT_TRACE",
         "GIT_TRACE_PACKET",
         "GIT_CURL_VERBOSE",
@@ -41,6 +47,8 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k in KEPT_GIT_VARIABLES
     }
     env["GIT_TERMINAL_PROMPT"] = "0"
+    # ssh must not ask for a password either (cron has nobody to answer).
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
     env.setdefault("LC_ALL", "C")
     if extra:
         env.update(extra)
@@ -54,8 +62,27 @@ def run_git(
     input: bytes | None = None,
     env: Mapping[str, str] | None = None,
     where: str = "",
+    timeout: float | None = None,
 ) -> bytes:
-    """Run `git ARGS` and return its standard output; raise GitError when it fails."""
+    """Run `git ARGS` and return its standard output; raise GitError when it fails.
+
+    `where` names the tree or repository in the error message.
+    """
+    _, out = git_call(args, cwd=cwd, input=input, env=env, where=where, timeout=timeout)
+    return out
+
+
+def git_call(
+    args: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    where: str = "",
+    timeout: float | None = None,
+    ok: Collection[int] = (0,),
+) -> tuple[int, bytes]:
+    """Run `git ARGS`; its exit status (one of `ok`) and standard output, else GitError."""
     command = ["git", *SAFE_OPTIONS, *args]
     try:
         done = subprocess.run(
@@ -65,10 +92,13 @@ def run_git(
             capture_output=True,
             env=git_env(env),
             check=False,
+            timeout=timeout,
         )
     except FileNotFoundError:
         raise GitError(args, 127, "git is not installed (not found on PATH)", where=where) from None
-    if done.returncode != 0:
+    except subprocess.TimeoutExpired:
+        raise GitError(args, -1, f"no answer within {timeout:.0f} s", where=where) from None
+    if done.returncode not in ok:
         stderr = done.stderr.decode("utf-8", "replace")
         raise GitError(args, done.returncode, stderr, where=where)
-    return done.stdout
+    return done.returncode, done.stdout

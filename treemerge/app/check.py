@@ -1,0 +1,68 @@
+"""`check`: the ownership check of a subsystem's pending work, judged as upstream sees it."""
+
+from __future__ import annotations
+
+from treemerge.app.project import Project
+from treemerge.core.changes import CommitInfo
+from treemerge.core.check import (
+    CheckResult,
+    backmerges,
+    judge,
+    not_owned,
+    ownership_files_touched,
+    paths_of,
+)
+from treemerge.core.errors import UsageError
+from treemerge.gitio.history import History
+
+
+def check_subsystem(project: Project, subsystem: str, *, head: str | None = None) -> CheckResult:
+    """Judge `upstream..head` of `subsystem` by the ownership at the upstream's tip.
+
+    The net change is computed first (merge-base..head) and judged; commits are looked
+    up only for the paths the subsystem does not own.
+    """
+    tree = project.subsystem_tree(subsystem)
+    assert tree.upstream is not None
+    history = project.history()
+    upstream = project.synced(tree.upstream)
+    tip = _resolve_head(project, history, subsystem, head)
+    base = history.merge_base(upstream, tip)
+    if base is None:
+        raise UsageError(f"{subsystem}: no history in common with {tree.upstream}")
+    index = project.ownership_at(upstream)
+    paths = paths_of(history.net_diff(base, tip))
+    candidates = not_owned(subsystem, index, paths)
+    touched = history.commits_touching(base, tip, candidates)
+    cache: dict[str, CommitInfo] = {}
+
+    def info(sha: str) -> CommitInfo:
+        if sha not in cache:
+            cache[sha] = history.commit(sha)
+        return cache[sha]
+
+    commits_by_path = {path: [info(sha) for sha in shas] for path, shas in touched.items()}
+    files = judge(subsystem, index, paths, commits_by_path)
+    pending = history.pending(upstream, tip)
+    merge_parents = {p for c in pending if c.is_merge for p in c.parents[1:]}
+    in_upstream = {p: history.is_ancestor(p, upstream) for p in merge_parents}
+    return CheckResult(
+        subsystem=subsystem,
+        upstream=tree.upstream,
+        base=base,
+        head=tip,
+        commits=len(pending),
+        files=files,
+        ownership_files_changed=ownership_files_touched(paths, project.ownership_files()),
+        backmerges=backmerges(pending, in_upstream),
+        oldest_pending=min((c.time for c in pending), default=None),
+    )
+
+
+def _resolve_head(project: Project, history: History, subsystem: str, head: str | None) -> str:
+    if head is None:
+        return project.synced(subsystem)
+    commit = history.resolve(head)
+    if commit is None:
+        raise UsageError(f"--head {head}: not a commit in the workspace (run `treemerge sync`?)")
+    return commit

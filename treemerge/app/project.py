@@ -1,0 +1,118 @@
+"""The project a command works on: maintainers.cfg, its trees, and the workspace beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from treemerge.app.ownership import find_config, read_config
+from treemerge.core.config import Config
+from treemerge.core.errors import ConfigError, UsageError
+from treemerge.core.maintainers_file import parse_maintainers
+from treemerge.core.matcher import OwnershipIndex
+from treemerge.core.ownership import combine
+from treemerge.gitio.history import History
+from treemerge.gitio.repo import Repository
+from treemerge.gitio.workspace import MAIN, WorkspaceRepo, resolve_location
+
+WORKSPACE_DIR = ".treemerge"
+CONFIG_FILE_NAME = "maintainers.cfg"
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A tree treemerge follows: the main tree or a subsystem's."""
+
+    id: str
+    url: str | None  # None when maintainers.cfg gives the subsystem no `tree =`
+    branch: str
+    upstream: str | None  # None for the main tree
+
+
+class Project:
+    """maintainers.cfg with its trees resolved and its workspace at hand."""
+
+    def __init__(self, config: Config, config_path: Path) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.root = config_path.resolve().parent
+        self.workspace = WorkspaceRepo(self.root / WORKSPACE_DIR)
+        self._history: History | None = None
+
+    def trees(self, ids: Sequence[str] = ()) -> list[Tree]:
+        """The main tree then every subsystem, or just `ids` (in the order given)."""
+        main = self.config.main
+        every = [Tree(MAIN, resolve_location(main.url, self.root), main.branch, None)]
+        for sub in self.config.subsystems:
+            url = resolve_location(sub.tree, self.root) if sub.tree else None
+            every.append(Tree(sub.id, url, sub.branch, sub.upstream))
+        if not ids:
+            return every
+        by_id = {t.id: t for t in every}
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            known = ", ".join(t.id for t in every)
+            raise UsageError(f"unknown tree {unknown[0]!r}; maintainers.cfg has: {known}")
+        return [by_id[i] for i in ids]
+
+    def tree(self, tree_id: str) -> Tree:
+        return self.trees([tree_id])[0]
+
+    def subsystem_tree(self, tree_id: str) -> Tree:
+        """A subsystem's tree (not the main tree), for commands that need one."""
+        tree = self.tree(tree_id)
+        if tree.upstream is None:
+            raise UsageError(f"{tree_id!r} is the main tree; name a subsystem")
+        return tree
+
+    def history(self) -> History:
+        if self._history is None:
+            self.workspace.ensure()
+            self._history = History(self.workspace.path)
+        return self._history
+
+    def synced(self, tree_id: str) -> str:
+        """The commit the workspace holds for `tree_id`; a clear error before any sync."""
+        self.workspace.ensure()
+        commit = self.workspace.ref(tree_id)
+        if commit is None:
+            raise UsageError(f"no copy of the {tree_id} tree yet: run `treemerge sync {tree_id}`")
+        return commit
+
+    def ownership_files(self) -> tuple[str, ...]:
+        """Paths in the tree whose edits change ownership (reported, never honoured)."""
+        names = [CONFIG_FILE_NAME]
+        if self.config.main.maintainers_file:
+            names.append(self.config.main.maintainers_file)
+        return tuple(names)
+
+    def ownership_at(self, commit: str) -> OwnershipIndex:
+        """Ownership as the tree at `commit` has it: maintainers.cfg plus, when configured,
+        the MAINTAINERS file of that tree; directories judged from that tree."""
+        tree = Repository(self.workspace.path).tree(commit)
+        kernel = None
+        name = self.config.main.maintainers_file
+        if name:
+            data = tree.read(name)
+            if data is None:
+                raise UsageError(f"maintainers-file {name} is not in the tree at {commit[:12]}")
+            kernel = parse_maintainers(data, f"{commit[:12]}:{name}")
+        ownership = combine(self.config, kernel)
+        index = OwnershipIndex(ownership, tree.is_dir)
+        errors = ownership.errors + tuple(d for d in index.diagnostics if d.severity == "error")
+        if errors:
+            first = errors[0]
+            raise ConfigError(first.file, first.line, first.message, key=first.key)
+        return index
+
+
+def open_project(config_path: Path | None, cwd: Path) -> Project:
+    """The project whose maintainers.cfg is given or found; an error when there is none."""
+    found = find_config(config_path, cwd)
+    if found is None:
+        raise UsageError(
+            f"no {CONFIG_FILE_NAME} here or above {cwd}: this command needs one "
+            "(pass --config FILE or set $TREEMERGE_CONFIG)"
+        )
+    return Project(read_config(found), found)

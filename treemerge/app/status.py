@@ -1,0 +1,74 @@
+"""`status`: where every tree stands against its upstream."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from treemerge.app.check import check_subsystem
+from treemerge.app.project import Project
+from treemerge.core.errors import TreemergeError
+
+
+@dataclass(frozen=True)
+class TreeStatus:
+    tree: str
+    upstream: str | None
+    head: str | None
+    ahead: int | None = None
+    behind: int | None = None
+    oldest_pending: int | None = None  # commit time (Unix seconds) of the oldest pending commit
+    backmerges: int | None = None
+    violations: int | None = None
+    last_pull_request: dict[str, object] | None = None
+    error: str | None = None
+
+    def as_dict(self, now: int) -> dict[str, object]:
+        age = None if self.oldest_pending is None else (now - self.oldest_pending) // 86400
+        return {
+            "tree": self.tree,
+            "upstream": self.upstream,
+            "head": self.head,
+            "ahead": self.ahead,
+            "behind": self.behind,
+            "oldest_pending": self.oldest_pending,
+            "oldest_pending_days": age,
+            "backmerges": self.backmerges,
+            "violations": self.violations,
+            "last_pull_request": self.last_pull_request,
+            "error": self.error,
+        }
+
+
+def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
+    """One row per tree; a tree that cannot be judged gets its error, not an exception."""
+    rows = []
+    workspace = project.workspace
+    workspace.ensure()
+    for tree in project.trees(ids):
+        head = workspace.ref(tree.id)
+        if tree.upstream is None:
+            rows.append(TreeStatus(tree.id, None, head))
+        elif head is None:
+            rows.append(TreeStatus(tree.id, tree.upstream, None, error="not synced yet"))
+        else:
+            rows.append(_subsystem_status(project, tree.id, tree.upstream, head))
+    return rows
+
+
+def _subsystem_status(project: Project, tree: str, upstream: str, head: str) -> TreeStatus:
+    try:
+        result = check_subsystem(project, tree)
+        _, behind = project.history().ahead_behind(head, project.synced(upstream))
+    except TreemergeError as exc:
+        return TreeStatus(tree, upstream, head, error=exc.message)
+    return TreeStatus(
+        tree,
+        upstream,
+        head,
+        ahead=result.commits,
+        behind=behind,
+        oldest_pending=result.oldest_pending,
+        backmerges=len(result.backmerges),
+        violations=result.violations,
+    )

@@ -1,0 +1,69 @@
+"""`sync`: fetch the main tree and every subsystem tree into the workspace, in parallel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from treemerge.app.project import Project, Tree
+from treemerge.core.errors import TreemergeError
+from treemerge.gitio.workspace import MAIN, FetchResult
+
+DEFAULT_JOBS = 4
+
+# Called as progress(tree_id, event) with event "start", "done" or "failed".
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class SyncFailure:
+    tree: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    fetched: tuple[FetchResult, ...]
+    failures: tuple[SyncFailure, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "trees": [
+                {"tree": r.tree, "old": r.old, "new": r.new, "changed": r.changed}
+                for r in self.fetched
+            ],
+            "failures": [{"tree": f.tree, "message": f.message} for f in self.failures],
+        }
+
+
+def sync(
+    project: Project,
+    ids: Sequence[str] = (),
+    *,
+    jobs: int = DEFAULT_JOBS,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Fetch the trees (all, or `ids`); a tree that fails is reported and the rest go on."""
+    trees = project.trees(ids)
+    project.workspace.ensure()
+    notify = progress or (lambda _tree, _event: None)
+    fetchable = [t for t in trees if t.url is not None]
+    failures = [SyncFailure(t.id, "no `tree =` in maintainers.cfg") for t in trees if t.url is None]
+
+    def fetch(tree: Tree) -> FetchResult | SyncFailure:
+        notify(tree.id, "start")
+        assert tree.url is not None
+        try:
+            result = project.workspace.fetch(tree.id, tree.url, tree.branch, tags=tree.id == MAIN)
+        except TreemergeError as exc:
+            notify(tree.id, "failed")
+            return SyncFailure(tree.id, exc.message)
+        notify(tree.id, "done")
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        outcomes = list(pool.map(fetch, fetchable))
+    fetched = tuple(o for o in outcomes if isinstance(o, FetchResult))
+    failures += [o for o in outcomes if isinstance(o, SyncFailure)]
+    return SyncReport(fetched, tuple(failures))

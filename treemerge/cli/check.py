@@ -1,0 +1,79 @@
+"""`treemerge check SUBSYS`: did the pending work stay inside the paths it owns?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from treemerge.app.check import check_subsystem
+from treemerge.app.project import open_project
+from treemerge.cli.options import global_options, settings
+from treemerge.cli.output import console, safe, write_json
+from treemerge.core.check import CheckResult
+from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+
+STYLE = {"owned": "green", "acked": "cyan", "foreign": "bold red"}
+
+
+@click.command("check")
+@click.argument("subsystem")
+@click.option("--head", metavar="REV", help="Judge REV instead of the synced tree's head.")
+@global_options
+def check_command(subsystem: str, head: str | None) -> int:
+    """Check SUBSYSTEM's pending work against the paths it owns.
+
+    The net change from the merge-base with the upstream to the head is judged by the
+    ownership file at the upstream's tip (never the copy in the pending work). Each
+    path is owned, acked (every commit touching it has an Acked-by: from one of its
+    maintainers) or foreign; a rename touches both paths. Exit 1 when a path is foreign.
+    """
+    project = open_project(settings().config, Path.cwd())
+    result = check_subsystem(project, subsystem, head=head)
+    if settings().json:
+        write_json(result.as_dict())
+    else:
+        render(result, quiet=settings().quiet)
+    return EXIT_FINDINGS if result.violations else EXIT_OK
+
+
+def render(result: CheckResult, *, quiet: bool) -> None:
+    out = console()
+    owned = [f for f in result.files if f.status == "owned"]
+    others = [f for f in result.files if f.status != "owned"]
+    if not quiet:
+        span = f"{(result.base or '')[:12]}..{result.head[:12]}"
+        summary = (
+            f": {result.commits} commit(s) pending for {result.upstream}, "
+            f"{len(result.files)} path(s) changed ({span})"
+        )
+        out.print(safe(result.subsystem, "bold") + safe(summary))
+    for item in others:
+        if quiet and item.status != "foreign":
+            continue
+        line = Text(f"  {item.status:<8}", style=STYLE[item.status]) + safe(item.path)
+        line += safe(f"  ({', '.join(item.owners)})", "dim")
+        if item.acks:
+            line += safe(f"  acked by {', '.join(item.acks)}")
+        shas = ", ".join(c[:12] for c in item.commits) or "no commit found"
+        line += safe(f"  commits: {shas}", "dim")
+        out.print(line)
+    if result.ownership_files_changed:
+        names = ", ".join(result.ownership_files_changed)
+        out.print(
+            Text("  warning  ", style="yellow")
+            + safe(
+                f"edits {names}: reported, never honoured (ownership is {result.upstream}'s copy)"
+            )
+        )
+    if result.backmerges and not quiet:
+        out.print(safe(f"  back-merges: {', '.join(c[:12] for c in result.backmerges)}"))
+    if quiet:
+        return
+    verdict = Text("  verdict  ", style="bold")
+    if result.violations:
+        verdict += Text(f"{result.violations} foreign path(s)", style="bold red")
+    else:
+        verdict += Text("inside its paths", style="green")
+    out.print(verdict + safe(f"  ({len(owned)} owned, {len(others) - result.violations} acked)"))

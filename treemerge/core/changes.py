@@ -1,0 +1,45 @@
+"""What a range of history changed: the net change and the commits behind it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from treemerge.core.people import email_of
+
+ACKED_BY = re.compile(r"^Acked-by:[ \t]*(.+?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a net diff; a rename or copy also names the path it came from."""
+
+    status: str  # A, M, D, R, C or T, as git writes them
+    path: str
+    old_path: str | None = None
+
+    def paths(self) -> tuple[str, ...]:
+        """Every path this change touches: both sides of a rename."""
+        return (self.old_path, self.path) if self.old_path and self.status == "R" else (self.path,)
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    time: int
+    message: str
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    def acked_by(self) -> frozenset[str]:
+        """The addresses of this commit's `Acked-by:` trailers, lower-cased."""
+        found = (email_of(value) for value in ACKED_BY.findall(self.message))
+        return frozenset(address.lower() for address in found if address)

@@ -1,0 +1,143 @@
+"""The ownership check of a subsystem's pending work (ownership.md, SPEC.md `check`).
+
+Every path of the net change (both sides of a rename) is `owned` when the subsystem's
+section matches it, `acked` when every commit that touched it carries an `Acked-by:`
+from a maintainer of a section that owns it, and `foreign` otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from treemerge.core.changes import Change, CommitInfo
+from treemerge.core.matcher import OwnershipIndex
+from treemerge.core.model import Section
+from treemerge.core.people import emails
+
+Verdict = Literal["owned", "acked", "foreign"]
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    path: str
+    status: Verdict
+    owners: tuple[str, ...]  # sections owning a path that is not ours, primary first
+    commits: tuple[str, ...]  # the commits that touched it (listed for non-owned paths)
+    acks: tuple[str, ...] = ()  # who acked it, for `acked`
+    change: str = "M"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "owners": list(self.owners),
+            "commits": list(self.commits),
+            "acks": list(self.acks),
+            "change": self.change,
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    subsystem: str
+    upstream: str
+    base: str | None
+    head: str
+    commits: int
+    files: tuple[FileVerdict, ...]
+    ownership_files_changed: tuple[str, ...]
+    backmerges: tuple[str, ...]
+    oldest_pending: int | None = None  # commit time of the oldest pending commit
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for f in self.files if f.status == "foreign")
+
+    @property
+    def ownership_file_changed(self) -> bool:
+        return bool(self.ownership_files_changed)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "subsystem": self.subsystem,
+            "upstream": self.upstream,
+            "base": self.base,
+            "head": self.head,
+            "commits": self.commits,
+            "files": [f.as_dict() for f in self.files],
+            "violations": self.violations,
+            "ownership_file_changed": self.ownership_file_changed,
+            "ownership_files": list(self.ownership_files_changed),
+            "backmerges": list(self.backmerges),
+        }
+
+
+def paths_of(changes: Sequence[Change]) -> dict[str, str]:
+    """Every path the net change touches, with its change letter (sorted by path)."""
+    found: dict[str, str] = {}
+    for change in changes:
+        for path in change.paths():
+            found[path] = change.status
+    return dict(sorted(found.items()))
+
+
+def not_owned(subsystem: str, index: OwnershipIndex, paths: Collection[str]) -> list[str]:
+    """The paths no section of `subsystem` owns (these need per-commit attribution)."""
+    return [p for p in paths if not _is_ours(subsystem, index.owners(p).sections)]
+
+
+def judge(
+    subsystem: str,
+    index: OwnershipIndex,
+    paths: Mapping[str, str],
+    touched: Mapping[str, Sequence[CommitInfo]],
+) -> tuple[FileVerdict, ...]:
+    """The verdict for each path; `touched` gives the commits behind each non-owned path."""
+    verdicts = []
+    for path, change in paths.items():
+        sections = index.owners(path).sections
+        if _is_ours(subsystem, sections):
+            verdicts.append(FileVerdict(path, "owned", (), (), change=change))
+            continue
+        owners = _foreign_owners(subsystem, sections)
+        commits = touched.get(path, ())
+        shas = tuple(c.sha for c in commits)
+        maintainers = {e.lower() for s in owners for e in emails(s.maintainers)}
+        acks = [c.acked_by() & maintainers for c in commits]
+        if commits and all(acks):
+            who = tuple(sorted(set().union(*acks)))
+            names = tuple(s.name for s in owners)
+            verdicts.append(FileVerdict(path, "acked", names, shas, who, change))
+        else:
+            names = tuple(s.name for s in owners)
+            verdicts.append(FileVerdict(path, "foreign", names, shas, change=change))
+    return tuple(verdicts)
+
+
+def _is_ours(subsystem: str, sections: Sequence[Section]) -> bool:
+    return any(s.subsystem == subsystem for s in sections)
+
+
+def _foreign_owners(subsystem: str, sections: Sequence[Section]) -> list[Section]:
+    """Other sections owning the path, primary first; a catch-all only if alone."""
+    others = [s for s in sections if s.subsystem != subsystem]
+    specific = [s for s in others if not s.is_catch_all]
+    return specific or others
+
+
+def ownership_files_touched(
+    paths: Collection[str], ownership_files: Collection[str]
+) -> tuple[str, ...]:
+    """The ownership files (MAINTAINERS, maintainers.cfg) the change edits."""
+    return tuple(sorted(p for p in paths if p in ownership_files))
+
+
+def backmerges(pending: Sequence[CommitInfo], in_upstream: Mapping[str, bool]) -> tuple[str, ...]:
+    """Merges of the pending work that bring in upstream history (`in_upstream[parent]`)."""
+    return tuple(
+        c.sha
+        for c in pending
+        if c.is_merge and any(in_upstream.get(p, False) for p in c.parents[1:])
+    )

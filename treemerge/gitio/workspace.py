@@ -1,0 +1,106 @@
+"""The workspace repository: one bare repository holding every tree's history.
+
+Subsystem trees are full copies of the project, so they share nearly all objects with
+the main tree; one object store under `.treemerge/repo.git` holds them all, each tree's
+branch kept as `refs/trees/<id>` (the main tree as `refs/trees/main`) and the main
+tree's tags as `refs/tags/*`. Merge bases between trees are then one lookup away.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from treemerge.core.errors import GitError
+from treemerge.gitio.run import run_git
+
+MAIN = "main"
+# Settings of the workspace repository: never run maintenance on its own, never hooks.
+REPO_CONFIG = (
+    ("gc.auto", "0"),
+    ("maintenance.auto", "false"),
+    ("core.hooksPath", os.devnull),
+    ("fetch.writeFetchHead", "false"),
+    ("receive.denyCurrentBranch", "refuse"),
+)
+# How long one fetch or push may take before it counts as a failure (seconds).
+TRANSFER_TIMEOUT = 900
+SCP_LIKE = re.compile(r"^[\w.+-]+@[\w.-]+:")
+
+
+def tree_ref(tree_id: str) -> str:
+    return f"refs/trees/{tree_id}"
+
+
+def is_remote(location: str) -> bool:
+    """True for URLs and scp-like `user@host:path`; False for local paths and file://."""
+    if location.startswith("file://"):
+        return False
+    return "://" in location or bool(SCP_LIKE.match(location))
+
+
+def resolve_location(location: str, base: Path) -> str:
+    """A tree location from maintainers.cfg: local paths are relative to the file."""
+    if is_remote(location) or location.startswith("file://"):
+        return location
+    return str((base / location).resolve())
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    tree: str
+    old: str | None
+    new: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+class WorkspaceRepo:
+    """`.treemerge/repo.git`: created on first use, then only fetched into."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.workspace = workspace
+        self.path = workspace / "repo.git"
+
+    def ensure(self) -> None:
+        if (self.path / "HEAD").is_file():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        run_git(["init", "-q", "--bare", str(self.path)], where="workspace")
+        for key, value in REPO_CONFIG:
+            self.git("config", key, value)
+
+    def git(self, *args: str, where: str = "workspace", timeout: float | None = None) -> bytes:
+        return run_git(list(args), cwd=self.path, where=where, timeout=timeout)
+
+    def ref(self, tree_id: str) -> str | None:
+        """The commit the workspace holds for a tree, or None before its first sync."""
+        try:
+            out = self.git("rev-parse", "-q", "--verify", f"{tree_ref(tree_id)}^{{commit}}")
+        except GitError:
+            return None
+        return out.decode().strip() or None
+
+    def fetch(self, tree_id: str, url: str, branch: str, *, tags: bool = False) -> FetchResult:
+        """Fetch `branch` of `url` into refs/trees/<tree_id> (and its tags into refs/tags)."""
+        old = self.ref(tree_id)
+        refspecs = [f"+refs/heads/{branch}:{tree_ref(tree_id)}"]
+        if tags:
+            refspecs.append("+refs/tags/*:refs/tags/*")
+        args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", url, *refspecs]
+        self.git(*args, where=tree_id, timeout=TRANSFER_TIMEOUT)
+        return FetchResult(tree_id, old, self.ref(tree_id))
+
+    def push(self, url: str, refspecs: list[str], *, where: str) -> None:
+        self.git(
+            "push", "--quiet", "--no-verify", url, *refspecs, where=where, timeout=TRANSFER_TIMEOUT
+        )
+
+    def remote_refs(self, url: str, *, where: str) -> list[str]:
+        """The ref names a remote (or local) repository advertises."""
+        out = self.git("ls-remote", url, where=where, timeout=TRANSFER_TIMEOUT)
+        return [line.split("\t", 1)[1] for line in out.decode().splitlines() if "\t" in line]
