@@ -39,6 +39,7 @@ class Project:
         self.root = config_path.resolve().parent
         self.workspace = WorkspaceRepo(self.root / WORKSPACE_DIR)
         self._history: History | None = None
+        self._ownership: dict[str, OwnershipIndex] = {}
 
     def trees(self, ids: Sequence[str] = ()) -> list[Tree]:
         """The main tree then every subsystem, or just `ids` (in the order given)."""
@@ -90,6 +91,11 @@ class Project:
     def ownership_at(self, commit: str) -> OwnershipIndex:
         """Ownership as the tree at `commit` has it: maintainers.cfg plus, when configured,
         the MAINTAINERS file of that tree; directories judged from that tree."""
+        if commit not in self._ownership:
+            self._ownership[commit] = self._compile_ownership(commit)
+        return self._ownership[commit]
+
+    def _compile_ownership(self, commit: str) -> OwnershipIndex:
         tree = Repository(self.workspace.path).tree(commit)
         kernel = None
         name = self.config.main.maintainers_file
