@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
-from treemerge.gitio.run import run_git
+from treemerge.core.errors import GitError
+from treemerge.gitio.run import SAFE_OPTIONS, git_env, run_git
 
 
 @dataclass
@@ -92,3 +97,95 @@ def checkout_of_paths(dest: Path, paths: Iterable[str], contents: Mapping[str, b
     run_git(["fast-import", "--quiet"], cwd=dest, input=b"".join(stream))
     run_git(["checkout", "-q", "-f", "master"], cwd=dest)
     return dest
+
+
+# Streaming: the pieces of a fast-import stream, for generators too large to hold as Commits.
+
+
+def data_command(payload: bytes) -> bytes:
+    """`payload` as fast-import's `data` command (exact byte count, then the bytes)."""
+    return _data(payload)
+
+
+def quote_path(path: str) -> bytes:
+    """`path` quoted for the M, D and R commands (any byte, newlines included)."""
+    return _quote(path).encode()
+
+
+def person(kind: str, who: str, timestamp: int) -> bytes:
+    """An `author`, `committer` or `tagger` line: `who` is `Name <email>`, time in UTC."""
+    return f"{kind} {who} {timestamp} +0000\n".encode()
+
+
+def tag_command(name: str, target: str, *, tagger: str, timestamp: int, message: str) -> bytes:
+    """An annotated tag `name` on `target` (a mark such as ":7", a branch, or a commit id)."""
+    return (
+        f"tag {name}\nfrom {target}\n".encode()
+        + person("tagger", tagger, timestamp)
+        + _data(message.encode())
+    )
+
+
+class StreamWriter:
+    """The standard input of a running fast-import, buffered into large writes."""
+
+    FLUSH_AT = 1 << 20  # bytes buffered before each write to git
+
+    def __init__(self, sink: IO[bytes]) -> None:
+        self._sink = sink
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def write(self, chunk: bytes) -> None:
+        """Append `chunk` to the stream."""
+        self._parts.append(chunk)
+        self._size += len(chunk)
+        if self._size >= self.FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        self._sink.write(b"".join(self._parts))
+        self._parts.clear()
+        self._size = 0
+
+
+@contextlib.contextmanager
+def fast_import(repo: Path, *, options: Sequence[str] = ()) -> Iterator[StreamWriter]:
+    """`git fast-import` into the bare repository `repo` (created when missing), streamed.
+
+    Memory stays constant at any size, and git imports while Python generates the
+    stream. The import is complete when the `with` block ends; GitError if git refused
+    the stream. An exception inside the block abandons the import.
+    """
+    if not repo.exists():
+        run_git(["init", "-q", "--bare", "-b", "master", str(repo)])
+    args = [*options, "fast-import", "--quiet", "--done"]
+    # git's messages go to a file, not a pipe, so git never blocks on them.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            ["git", *SAFE_OPTIONS, *args],
+            cwd=repo,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=git_env(),
+        )
+        assert process.stdin is not None
+        broken = False
+        try:
+            with process.stdin:
+                writer = StreamWriter(process.stdin)
+                yield writer
+                writer.write(b"done\n")
+                writer.flush()
+        except BrokenPipeError:
+            broken = True  # git stopped reading: its exit status and messages say why
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        code = process.wait()
+        if code != 0 or broken:
+            errors.seek(0)
+            said = errors.read().decode("utf-8", "replace")
+            raise GitError(args, code, said or "fast-import stopped reading its input")

@@ -60,8 +60,14 @@ def touch_areas(repo: Path) -> None:
     run_git(["add", "--", *SAMPLE_CHANGE], cwd=repo)
     run_git(
         [
-            "-c", "user.name=Jana Roessler", "-c", "user.email=jana.roessler@example.org",
-            "commit", "-q", "-m", "libvirt: handle the new CPU model flags",
+            "-c",
+            "user.name=Jana Roessler",
+            "-c",
+            "user.email=jana.roessler@example.org",
+            "commit",
+            "-q",
+            "-m",
+            "libvirt: handle the new CPU model flags",
         ],
         cwd=repo,
     )

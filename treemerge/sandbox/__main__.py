@@ -1,22 +1,68 @@
-"""`python -m treemerge.sandbox DEST [--config FILE]`: build the demo sandbox."""
+"""Build the demo sandbox, or with --fixture the Nova-shaped fixture (main and subsystem trees).
+
+python -m treemerge.sandbox DEST --config maintainers.cfg
+    a checkout of Nova's layout with the config at its top, and one change on it
+python -m treemerge.sandbox DEST --fixture [--config maintainers.cfg] [--commits N] ...
+    DEST/main.git, DEST/trees/<id>.git and DEST/maintainers.cfg (see fixture.py)
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from treemerge.core.errors import TreemergeError
 from treemerge.sandbox import build_main_tree, touch_areas
+from treemerge.sandbox.fixture import SCENARIO_IDS, build_fixture
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m treemerge.sandbox",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("dest", type=Path)
+    parser.add_argument("--config", type=Path, help="maintainers.cfg to place at the top")
+    fixture = parser.add_argument_group("fixture (with --fixture)")
+    fixture.add_argument("--fixture", action="store_true", help="build the fixture in DEST")
+    fixture.add_argument("--commits", type=int, default=300, help="main-tree commits (300)")
+    fixture.add_argument("--files", type=int, help="use only the first N of Nova's paths")
+    fixture.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIO_IDS),
+        help="comma-separated subsystem trees to build (default: all)",
+    )
+    fixture.add_argument("--extra", type=int, default=4, help="extra commits per tree (4)")
+    fixture.add_argument("--releases", type=int, default=3, help="release tags (3)")
+    fixture.add_argument("--seed", type=int, default=0)
+    return parser
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("dest", type=Path)
-    parser.add_argument("--config", type=Path, help="maintainers.cfg to place at the top")
-    args = parser.parse_args()
-    cfg = args.config.read_text(encoding="utf-8") if args.config else None
-    repo = build_main_tree(args.dest, maintainers_cfg=cfg)
-    touch_areas(repo)
-    print(f"sandbox: {repo}")
+    args = parser().parse_args()
+    if not args.fixture:
+        cfg = args.config.read_text(encoding="utf-8") if args.config else None
+        repo = build_main_tree(args.dest, maintainers_cfg=cfg)
+        touch_areas(repo)
+        print(f"sandbox: {repo}")
+        return
+    config = args.config or Path("maintainers.cfg")
+    try:
+        fixture = build_fixture(
+            args.dest,
+            config.read_text(encoding="utf-8"),
+            commits=args.commits,
+            files=args.files,
+            scenarios=[s for s in args.scenarios.split(",") if s],
+            extra_commits=args.extra,
+            releases=args.releases,
+            seed=args.seed,
+        )
+    except (TreemergeError, OSError, ValueError) as exc:
+        parser().exit(2, f"error: {exc}\n")
+    trees = ", ".join(fixture.trees)
+    print(f"fixture: {fixture.config} ({fixture.commits} main-tree commits; trees: {trees})")
 
 
 if __name__ == "__main__":
