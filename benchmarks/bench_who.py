@@ -9,7 +9,7 @@ Runs, in one go and on the same data:
     git's own pattern engine), and `git ls-tree -r` (just reading the tree);
   * optionally get_maintainer.pl on a sample (GET_MAINTAINER=/path/to/get_maintainer.pl).
 
-Usage: .venv/bin/python benchmarks/bench_who.py [--runs 5] [--write docs/performance.md]
+Usage: .venv/bin/python -m benchmarks.bench_who [--runs 5] [--write docs/performance.md]
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from benchmarks.report import update_section
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.gitio.fastimport import checkout_of_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "linux-3.6"
-MARK_BEGIN = "<!-- bench_who:begin -->"
-MARK_END = "<!-- bench_who:end -->"
 
 
 def timed(func: Callable[[], object], runs: int) -> list[float]:
@@ -131,7 +130,7 @@ def main() -> None:
     report = render(rows, len(paths), args.runs, peak_mb, median_ms(who_s) / median_ms(git_attr))
     print(report)
     if args.write:
-        update_section(args.write, report)
+        update_section(args.write, "bench_who", report)
 
 
 def get_maintainer_sample(repo: Path, paths: list[str]) -> float | None:
@@ -167,13 +166,6 @@ def render(
         f"Ratio whole command / git check-attr: {ratio:.2f}×.",
     ]
     return "\n".join(lines)
-
-
-def update_section(path: Path, report: str) -> None:
-    text = path.read_text() if path.exists() else f"{MARK_BEGIN}\n{MARK_END}\n"
-    before, rest = text.split(MARK_BEGIN, 1)
-    _, after = rest.split(MARK_END, 1)
-    path.write_text(f"{before}{MARK_BEGIN}\n{report}\n{MARK_END}{after}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from treemerge.core.check import (
     backmerges,
     judge,
     not_owned,
+    owners_of,
     ownership_files_touched,
     paths_of,
 )
@@ -30,10 +31,11 @@ def check_subsystem(project: Project, subsystem: str, *, head: str | None = None
     base = history.merge_base(upstream, tip)
     if base is None:
         raise UsageError(f"{subsystem}: no history in common with {tree.upstream}")
+    log = history.start_commits_touching(base, tip)
     index = project.ownership_at(upstream)
     paths = paths_of(history.net_diff(base, tip))
-    candidates = not_owned(subsystem, index, paths)
-    touched = history.commits_touching(base, tip, candidates)
+    owners = owners_of(index, paths)
+    touched = log.result(not_owned(subsystem, owners))
     cache: dict[str, CommitInfo] = {}
 
     def info(sha: str) -> CommitInfo:
@@ -42,7 +44,7 @@ def check_subsystem(project: Project, subsystem: str, *, head: str | None = None
         return cache[sha]
 
     commits_by_path = {path: [info(sha) for sha in shas] for path, shas in touched.items()}
-    files = judge(subsystem, index, paths, commits_by_path)
+    files = judge(subsystem, owners, paths, commits_by_path)
     pending = history.pending(upstream, tip)
     merge_parents = {p for c in pending if c.is_merge for p in c.parents[1:]}
     in_upstream = {p: history.is_ancestor(p, upstream) for p in merge_parents}

@@ -52,13 +52,13 @@ def find_config(explicit: Path | None, start: Path) -> Path | None:
     for directory in (start, *start.parents):
         candidate = directory / CONFIG_NAME
         if candidate.is_file():
-            return _display_path(candidate, start)
+            return _display_path(candidate)
     return None
 
 
-def _display_path(path: Path, cwd: Path) -> Path:
-    """`path` as short as it can be said from `cwd` (file names appear in every error)."""
-    relative = Path(os.path.relpath(path, cwd))
+def _display_path(path: Path) -> Path:
+    """`path` as short as it can be said from here (file names appear in every error)."""
+    relative = Path(os.path.relpath(path, Path.cwd()))
     return relative if not relative.as_posix().startswith("../../") else path
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.text import Text
 
 from treemerge.app.check import check_subsystem
 from treemerge.app.project import open_project
@@ -52,7 +51,7 @@ def render(result: CheckResult, *, quiet: bool) -> None:
     for item in others:
         if quiet and item.status != "foreign":
             continue
-        line = Text(f"  {item.status:<8}", style=STYLE[item.status]) + safe(item.path)
+        line = safe(f"  {item.status:<8}", STYLE[item.status]) + safe(item.path)
         line += safe(f"  ({', '.join(item.owners)})", "dim")
         if item.acks:
             line += safe(f"  acked by {', '.join(item.acks)}")
@@ -62,7 +61,7 @@ def render(result: CheckResult, *, quiet: bool) -> None:
     if result.ownership_files_changed:
         names = ", ".join(result.ownership_files_changed)
         out.print(
-            Text("  warning  ", style="yellow")
+            safe("  warning  ", "yellow")
             + safe(
                 f"edits {names}: reported, never honoured (ownership is {result.upstream}'s copy)"
             )
@@ -71,9 +70,9 @@ def render(result: CheckResult, *, quiet: bool) -> None:
         out.print(safe(f"  back-merges: {', '.join(c[:12] for c in result.backmerges)}"))
     if quiet:
         return
-    verdict = Text("  verdict  ", style="bold")
+    verdict = safe("  verdict  ", "bold")
     if result.violations:
-        verdict += Text(f"{result.violations} foreign path(s)", style="bold red")
+        verdict += safe(f"{result.violations} foreign path(s)", "bold red")
     else:
-        verdict += Text("inside its paths", style="green")
+        verdict += safe("inside its paths", "green")
     out.print(verdict + safe(f"  ({len(owned)} owned, {len(others) - result.violations} acked)"))

@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from importlib import import_module
 
 import click
 
 from treemerge import __version__
-from treemerge.cli.check import check_command
-from treemerge.cli.maintainers import maintainers
 from treemerge.cli.options import forget_settings, global_options, settings
 from treemerge.cli.output import error
-from treemerge.cli.trees import status_command, sync_command, tree_group
-from treemerge.cli.who import who
 from treemerge.core.errors import EXIT_FAILURE, EXIT_USAGE, TreemergeError
 
 EPILOG = """\
@@ -23,7 +20,38 @@ Exit codes: 0 all good; 1 findings (ownership violations, conflicts, lint errors
 """
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+# Each command lives in its own module, imported only when it runs (start-up matters
+# for cron and for scripts calling treemerge once per path or per tree).
+COMMANDS = {
+    "who": ("treemerge.cli.who", "who"),
+    "maintainers": ("treemerge.cli.maintainers", "maintainers"),
+    "sync": ("treemerge.cli.trees", "sync_command"),
+    "status": ("treemerge.cli.trees", "status_command"),
+    "tree": ("treemerge.cli.trees", "tree_group"),
+    "check": ("treemerge.cli.check", "check_command"),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        command = getattr(import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="treemerge")
 @global_options
 def cli() -> None:
@@ -34,14 +62,6 @@ def cli() -> None:
     it owns (from a kernel-style MAINTAINERS file or maintainers.cfg).
     """
     settings()
-
-
-cli.add_command(who)
-cli.add_command(maintainers)
-cli.add_command(sync_command)
-cli.add_command(status_command)
-cli.add_command(tree_group)
-cli.add_command(check_command)
 
 
 def report(exc: TreemergeError) -> int:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, TextIO
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from treemerge.cli.options import settings
 from treemerge.core.escape import escape_text
+
+if TYPE_CHECKING:  # rich is imported when something is rendered (not for --json)
+    from rich.console import Console
+    from rich.text import Text
 
 # The width tables get when output goes to a file or a pipe.
 WIDE = 200
@@ -18,6 +19,8 @@ WIDE = 200
 
 def console(*, stderr: bool = False) -> Console:
     """A console honouring --color/--no-color, NO_COLOR and whether it is a terminal."""
+    from rich.console import Console  # noqa: PLC0415 - not needed for --json
+
     color = settings().color
     stream = sys.stderr if stderr else sys.stdout
     return Console(
@@ -34,6 +37,8 @@ def console(*, stderr: bool = False) -> Console:
 
 def safe(text: str, style: str = "") -> Text:
     """Untrusted text as rich Text: control characters escaped, no markup read."""
+    from rich.text import Text  # noqa: PLC0415 - not needed for --json
+
     return Text(escape_text(text), style=style)
 
 
@@ -48,8 +53,8 @@ def write_json(document: Any, *, out: TextIO | None = None) -> None:
 def warn(message: str) -> None:
     """A warning on stderr (silenced by --quiet)."""
     if not settings().quiet:
-        console(stderr=True).print(Text("warning: ", style="yellow") + safe(message))
+        console(stderr=True).print(safe("warning: ", "yellow") + safe(message))
 
 
 def error(message: str) -> None:
-    console(stderr=True).print(Text("error: ", style="bold red") + safe(message))
+    console(stderr=True).print(safe("error: ", "bold red") + safe(message))

@@ -6,10 +6,9 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
-from rich.text import Text
 
 from treemerge.app.ownership import load_ownership, repo_relative
 from treemerge.cli.options import global_options, settings
@@ -17,6 +16,9 @@ from treemerge.cli.output import console, safe, warn
 from treemerge.core.errors import EXIT_OK, UsageError
 from treemerge.core.matcher import PathOwners, SectionMatch
 from treemerge.core.model import Section
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # JSON is written in chunks of this many paths (a kernel tree is ~40,000 of them).
 CHUNK = 2000
@@ -127,14 +129,14 @@ def write_who_json(results: Iterable[PathOwners], out: TextIO, *, explain: bool)
 def _people(label: str, values: tuple[str, ...]) -> Text | None:
     if not values:
         return None
-    return Text(f"      {label:<12}", style="dim") + safe(", ".join(values))
+    return safe(f"      {label:<12}", "dim") + safe(", ".join(values))
 
 
 def _section_lines(rank: int, match: SectionMatch, *, explain: bool) -> list[Text]:
     section: Section = match.section
-    head = Text(f"  {rank:>2}. ") + safe(section.name, "bold")
+    head = safe(f"  {rank:>2}. ") + safe(section.name, "bold")
     if section.status:
-        head += Text("  ") + safe(section.status, "cyan")
+        head += safe("  ") + safe(section.status, "cyan")
     lines = [head]
     for label, values in (
         ("maintainers", section.maintainers),
@@ -148,7 +150,7 @@ def _section_lines(rank: int, match: SectionMatch, *, explain: bool) -> list[Tex
         pattern = match.pattern
         where = f"  ({pattern.file}:{pattern.line}, depth {match.depth})"
         lines.append(
-            Text(f"      {'matched':<12}", style="dim")
+            safe(f"      {'matched':<12}", "dim")
             + safe(f"{pattern.letter}: {pattern.raw}", "green")
             + safe(where)
         )
@@ -160,15 +162,15 @@ def render(results: Iterable[PathOwners], *, explain: bool) -> None:
     for owners in results:
         out.print(safe(owners.path, "bold underline"))
         if not owners.matches:
-            out.print(Text("  (no section owns this path)", style="yellow"))
+            out.print(safe("  (no section owns this path)", "yellow"))
         for rank, match in enumerate(owners.matches, start=1):
             for line in _section_lines(rank, match, explain=explain):
                 out.print(line)
         for exclusion in owners.exclusions:
             out.print(
-                Text("  excluded  ", style="yellow")
+                safe("  excluded  ", "yellow")
                 + safe(exclusion.section.name, "bold")
-                + Text(" by ")
+                + safe(" by ")
                 + safe(f"X: {exclusion.pattern.raw}")
                 + safe(f"  ({exclusion.pattern.file}:{exclusion.pattern.line})")
             )

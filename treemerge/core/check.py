@@ -83,21 +83,26 @@ def paths_of(changes: Sequence[Change]) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def not_owned(subsystem: str, index: OwnershipIndex, paths: Collection[str]) -> list[str]:
+def owners_of(index: OwnershipIndex, paths: Collection[str]) -> dict[str, tuple[Section, ...]]:
+    """The sections owning each path, most specific first."""
+    return {p: index.owners(p).sections for p in paths}
+
+
+def not_owned(subsystem: str, owners: Mapping[str, Sequence[Section]]) -> list[str]:
     """The paths no section of `subsystem` owns (these need per-commit attribution)."""
-    return [p for p in paths if not _is_ours(subsystem, index.owners(p).sections)]
+    return [p for p, sections in owners.items() if not _is_ours(subsystem, sections)]
 
 
 def judge(
     subsystem: str,
-    index: OwnershipIndex,
+    owners_by_path: Mapping[str, Sequence[Section]],
     paths: Mapping[str, str],
     touched: Mapping[str, Sequence[CommitInfo]],
 ) -> tuple[FileVerdict, ...]:
     """The verdict for each path; `touched` gives the commits behind each non-owned path."""
     verdicts = []
     for path, change in paths.items():
-        sections = index.owners(path).sections
+        sections = owners_by_path[path]
         if _is_ours(subsystem, sections):
             verdicts.append(FileVerdict(path, "owned", (), (), change=change))
             continue

@@ -1,0 +1,146 @@
+"""Benchmark: `check` over ~1,800 pending commits, and a no-op `sync` + `status` of 20 trees.
+
+On the Nova-scale fixture (60,000 main-tree commits over Nova's ~4,800 files):
+  * `treemerge check` of a pending range of 1,800 commits against `git log --name-only`
+    over the same range, in the same workspace repository. The range is 1,800 commits of
+    the main tree's own history, made by every team across every area, presented as one
+    subsystem's pending work: thousands of foreign paths, the worst case for attribution;
+  * the same check over a 20-commit range, to show the cost follows the pending work and
+    not the 60,000 commits of history;
+  * a no-op `treemerge sync` (every tree already fetched) followed by `treemerge status`,
+    over 20 trees (the fixture's 7 plus 13 more).
+
+Usage: .venv/bin/python -m benchmarks.bench_check [--commits 60000] [--runs 5] [--write FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.report import update_section
+from treemerge.app.check import check_subsystem
+from treemerge.app.project import open_project
+from treemerge.gitio.run import run_git
+from treemerge.sandbox.fixture import Fixture, build_fixture
+
+ROOT = Path(__file__).resolve().parents[1]
+TREES = 20
+RANGE = 1800
+
+
+def wall(argv: Sequence[str], cwd: Path, runs: int, *, ok: tuple[int, ...] = (0,)) -> float:
+    """Median wall seconds of `runs` fresh processes (output discarded)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - started)
+        if done.returncode not in ok:
+            raise SystemExit(f"exit {done.returncode}: {' '.join(argv)}")
+    return statistics.median(times)
+
+
+def add_trees(fixture: Fixture, count: int) -> None:
+    """More subsystem trees (copies of main at its last release) up to `count` in all."""
+    extra = count - len(fixture.trees)
+    blocks = []
+    for n in range(extra):
+        path = fixture.dest / "trees" / f"extra{n}.git"
+        run_git(["clone", "-q", "--bare", "--shared", str(fixture.main), str(path)])
+        run_git(["branch", "-f", "for-main", fixture.tags[-1]], cwd=path)
+        blocks.append(
+            f'\n[subsystem "extra{n}"]\ntitle = EXTRA {n}\nmaintainers = E <e{n}@example.org>\n'
+            f"tree = trees/extra{n}.git\nbranch = for-main\nfiles = doc/extra{n}/\n"
+        )
+    with fixture.config.open("a", encoding="utf-8") as config:
+        config.write("".join(blocks))
+
+
+def in_process(dest: Path, tip: str, runs: int) -> float:
+    """Median seconds of the check itself, in a warm process (no interpreter start-up)."""
+    project = open_project(dest / "maintainers.cfg", dest)
+    check_subsystem(project, "libvirt", head=tip)  # warm: imports, ownership compiled
+    times = []
+    for _ in range(runs):
+        project = open_project(dest / "maintainers.cfg", dest)
+        started = time.perf_counter()
+        check_subsystem(project, "libvirt", head=tip)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--commits", type=int, default=60_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--write", type=Path, help="update this markdown file's section")
+    args = parser.parse_args()
+    treemerge = [sys.executable, "-m", "treemerge"]
+    config = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        fixture = build_fixture(Path(tmp) / "nova", config, commits=args.commits, releases=10)
+        built = time.perf_counter() - started
+        add_trees(fixture, TREES)
+        dest = fixture.dest
+        subprocess.run([*treemerge, "sync", "-q"], cwd=dest, check=True)
+        sync_status = wall([*treemerge, "sync", "-q"], dest, args.runs) + wall(
+            [*treemerge, "status"], dest, args.runs
+        )
+        repo = dest / ".treemerge" / "repo.git"
+        tip = fixture.head
+        rows = []
+        for size in (RANGE, 20):
+            base = run_git(["rev-parse", f"{tip}~{size}"], cwd=repo).decode().strip()
+            # The upstream stands `size` commits back; the subsystem's head is main's tip.
+            run_git(["update-ref", "refs/trees/main", base], cwd=repo)
+            check = [*treemerge, "check", "libvirt", "--head", tip, "--json"]
+            ours = wall(check, dest, args.runs, ok=(0, 1))
+            inside = in_process(dest, tip, args.runs)
+            log = wall(["git", "log", "--name-only", f"{base}..{tip}"], repo, args.runs)
+            rows.append((size, ours, inside, log))
+        files = run_git(["diff", "--name-only", f"{tip}~{RANGE}", tip], cwd=repo).count(b"\n")
+    report = render(args, built, sync_status, rows, files)
+    print(report)
+    if args.write:
+        update_section(args.write, "bench_check", report)
+
+
+def render(
+    args: argparse.Namespace,
+    built: float,
+    sync_status: float,
+    rows: list[tuple[int, float, float, float]],
+    files: int,
+) -> str:
+    lines = [
+        f"Nova-scale fixture: {args.commits:,} main-tree commits (built in {built:.1f} s), "
+        f"{TREES} trees; median of {args.runs} runs; {os.cpu_count()} cores.",
+        "",
+        "| pending range | `treemerge check` (command) | the check in process | "
+        "`git log --name-only` | ratio command / git | ratio in process / git |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {size:,} commits | {ours * 1000:,.0f} ms | {inside * 1000:,.0f} ms "
+        f"| {log * 1000:,.0f} ms | {ours / log:.2f}× | {inside / log:.2f}× |"
+        for size, ours, inside, log in rows
+    ]
+    lines += [
+        "",
+        f"The {RANGE:,}-commit range changes {files:,} paths. "
+        f"No-op `sync` + `status` over {TREES} trees: {sync_status * 1000:,.0f} ms.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
