@@ -188,3 +188,24 @@ def test_sync_over_git_daemon(project: Project, git_daemon: tuple[str, Path]) ->
     missing = project.run("sync", "net")
     assert missing.code == 3
     assert "net: git fetch failed" in missing.err
+
+
+def test_nothing_from_a_tree_runs_and_inherited_git_variables_are_ignored(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.run("tree", "create", "net")
+    tree = project.root / "trees" / "net.git"
+    witness = project.root / "hook-ran"
+    for hook in ("pre-receive", "update", "post-receive", "post-update", "reference-transaction"):
+        script = tree / "hooks" / hook
+        script.write_text(f"#!/bin/sh\necho {hook} >> {witness}\n")
+        script.chmod(0o755)
+    project.commit("main", {"README": "new\n"}, "main: new")
+    git(project.main, "tag", "-a", "-m", "1.1", "v1.1")
+    # A caller's GIT_DIR (say, from inside a hook of their own) must not redirect treemerge.
+    monkeypatch.setenv("GIT_DIR", str(project.root / "nowhere"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(project.root / "nowhere" / "index"))
+    result = project.run("tree", "update", "net", "--to", "v1.1")
+    assert result.code == 0, result.err
+    assert "fast-forwarded" in result.out
+    assert not witness.exists()

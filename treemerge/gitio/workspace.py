@@ -96,9 +96,13 @@ class WorkspaceRepo:
         return FetchResult(tree_id, old, self.ref(tree_id))
 
     def push(self, url: str, refspecs: list[str], *, where: str) -> None:
-        self.git(
-            "push", "--quiet", "--no-verify", url, *refspecs, where=where, timeout=TRANSFER_TIMEOUT
-        )
+        """Push to a tree. For a tree on this machine the receiving side runs with hooks
+        off too (a local push would otherwise run the tree's own hooks); a server's hooks
+        are its owner's policy and stay in force."""
+        options = ["--quiet", "--no-verify"]
+        if not is_remote(url):
+            options.append(f"--receive-pack=git -c core.hooksPath={os.devnull} receive-pack")
+        self.git("push", *options, url, *refspecs, where=where, timeout=TRANSFER_TIMEOUT)
 
     def remote_refs(self, url: str, *, where: str) -> list[str]:
         """The ref names a remote (or local) repository advertises."""
