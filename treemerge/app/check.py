@@ -27,7 +27,7 @@ def check_subsystem(project: Project, subsystem: str, *, head: str | None = None
     assert tree.upstream is not None
     history = project.history()
     upstream = project.synced(tree.upstream)
-    tip = _resolve_head(project, history, subsystem, head)
+    tip = resolve_head(project, history, subsystem, head)
     base = history.merge_base(upstream, tip)
     if base is None:
         raise UsageError(f"{subsystem}: no history in common with {tree.upstream}")
@@ -61,7 +61,7 @@ def check_subsystem(project: Project, subsystem: str, *, head: str | None = None
     )
 
 
-def _resolve_head(project: Project, history: History, subsystem: str, head: str | None) -> str:
+def resolve_head(project: Project, history: History, subsystem: str, head: str | None) -> str:
     if head is None:
         return project.synced(subsystem)
     commit = history.resolve(head)

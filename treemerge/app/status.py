@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from treemerge.app.check import check_subsystem
 from treemerge.app.project import Project
+from treemerge.app.send import RECORDS_FILE, records
 from treemerge.core.errors import TreemergeError
 
 
@@ -45,6 +46,7 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
     rows = []
     workspace = project.workspace
     workspace.ensure()
+    last = _last_pulls(project)
     for tree in project.trees(ids):
         head = workspace.ref(tree.id)
         if tree.upstream is None:
@@ -52,8 +54,28 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
         elif head is None:
             rows.append(TreeStatus(tree.id, tree.upstream, None, error="not synced yet"))
         else:
-            rows.append(_subsystem_status(project, tree.id, tree.upstream, head))
+            row = _subsystem_status(project, tree.id, tree.upstream, head)
+            rows.append(replace(row, last_pull_request=last.get(tree.id)))
     return rows
+
+
+def _last_pulls(project: Project) -> dict[str, dict[str, object]]:
+    """The latest recorded pull request of each subsystem (none before the first)."""
+    if not (project.workspace.workspace / RECORDS_FILE).exists():
+        return {}
+    store = records(project)
+    try:
+        latest: dict[str, dict[str, object]] = {}
+        for record in store.all():
+            latest[record.subsystem] = {
+                "tag": record.tag,
+                "state": record.state,
+                "head": record.head,
+                "updated": int(record.updated),
+            }
+        return latest
+    finally:
+        store.close()
 
 
 def _subsystem_status(project: Project, tree: str, upstream: str, head: str) -> TreeStatus:

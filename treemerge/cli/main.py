@@ -29,6 +29,8 @@ COMMANDS = {
     "status": ("treemerge.cli.trees", "status_command"),
     "tree": ("treemerge.cli.trees", "tree_group"),
     "check": ("treemerge.cli.check", "check_command"),
+    "request-pull": ("treemerge.cli.request_pull", "request_pull_command"),
+    "prs": ("treemerge.cli.request_pull", "prs_command"),
 }
 
 

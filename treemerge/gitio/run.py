@@ -50,6 +50,8 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     # ssh must not ask for a password either (cron has nobody to answer).
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
     env.setdefault("LC_ALL", "C")
+    # Widths of `--stat` and the like must not follow the caller's terminal.
+    env.pop("COLUMNS", None)
     if extra:
         env.update(extra)
     return env

@@ -1,0 +1,82 @@
+"""Every lint rule of a pull request fires when it should and stays quiet otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from treemerge.core.changes import CommitInfo
+from treemerge.core.check import CheckResult, FileVerdict
+from treemerge.core.pull_lint import DAY, PullFacts, explanations, lint_pull
+
+NOW = 1_800_000_000
+OLD = CommitInfo("c1" * 20, ("b" * 40,), "A <a@x.org>", NOW - 10 * DAY, "net: work\n")
+FRESH = CommitInfo("c2" * 20, ("c1" * 20,), "A <a@x.org>", NOW - 3600, "net: late\n")
+BARE_MERGE = CommitInfo("m1" * 20, ("c1" * 20, "u" * 40), "A <a@x.org>", NOW - 5 * DAY,
+                        "Merge tag 'v2' into for-main\n")  # fmt: skip
+TOLD_MERGE = replace(BARE_MERGE, message="Merge tag 'v2' into for-main\n\nNeeds the new API.\n")
+CLEAN = CheckResult("net", "main", "b" * 40, "h" * 40, 1,
+                    (FileVerdict("net/a.c", "owned", (), ()),), (), ())  # fmt: skip
+FOREIGN = replace(CLEAN, files=(FileVerdict("drivers/x.c", "foreign", ("DRIVERS",), ("c1",)),))
+EDITS = replace(CLEAN, ownership_files_changed=("MAINTAINERS",))
+GOOD = PullFacts(
+    tag="net-for-main-2027-01-15", url="/srv/net.git", base="b" * 40, head="h" * 40,
+    tag_at_url="h" * 40, base_is_tag=True, summary="Networking.\n", check=CLEAN,
+    backmerges=(), pending=(OLD,), now=NOW,
+)  # fmt: skip
+
+
+def rules(facts: PullFacts) -> dict[str, str]:
+    return {f.rule: f.severity for f in lint_pull(facts)}
+
+
+def test_a_good_pull_is_quiet() -> None:
+    assert rules(GOOD) == {}
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "severity"),
+    [
+        ({"head": "b" * 40, "pending": ()}, "empty", "error"),
+        ({"tag_at_url": None}, "no-tag-at-url", "error"),
+        ({"tag_at_url": "0" * 40}, "tag-not-at-head", "error"),
+        ({"base_is_tag": False}, "base-not-tag", "warning"),
+        ({"backmerges": (BARE_MERGE,)}, "unexplained-backmerge", "warning"),
+        ({"pending": (OLD, FRESH)}, "fresh-commits", "warning"),
+        ({"check": FOREIGN}, "unexplained-foreign", "warning"),
+        ({"check": EDITS}, "ownership-file-edited", "warning"),
+    ],
+)
+def test_each_rule_fires(changes: dict[str, object], rule: str, severity: str) -> None:
+    found = lint_pull(replace(GOOD, **changes))  # type: ignore[arg-type]
+    assert {f.rule: f.severity for f in found}.get(rule) == severity
+    finding = next(f for f in found if f.rule == rule)
+    assert finding.message
+    assert finding.fix
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"base_is_tag": False, "summary": "Networking.\n\nBase: needs the rc2 fix.\n"},
+        {"backmerges": (TOLD_MERGE,)},
+        {"pending": (OLD, FRESH), "allow_fresh": True},
+        {"check": FOREIGN, "summary": "Networking.\n\ndrivers/x.c: new hook, agreed on list.\n"},
+        {"check": FOREIGN, "summary": "Networking.\n\nTouches drivers/ for the hook.\n"},
+    ],
+)
+def test_each_rule_stays_quiet_when_answered(changes: dict[str, object]) -> None:
+    assert rules(replace(GOOD, **changes)) == {}  # type: ignore[arg-type]
+
+
+def test_errors_come_first() -> None:
+    facts = replace(GOOD, base_is_tag=False, tag_at_url=None)
+    assert [f.severity for f in lint_pull(facts)] == ["error", "warning"]
+
+
+def test_a_longer_path_is_no_mention_of_the_directory() -> None:
+    summary = "drivers/char.c: needed.\n"
+    assert explanations(summary, ["drivers/char.c", "drivers/block.c"]) == {
+        "drivers/char.c": "drivers/char.c: needed."
+    }

@@ -1,0 +1,154 @@
+"""Sending a pull request: recorded before and after delivery, never sent twice."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from treemerge.app.project import Project
+from treemerge.app.request_pull import message_id
+from treemerge.core.errors import EXIT_FINDINGS, TreemergeError
+from treemerge.core.people import email_of
+from treemerge.core.pullreq import PullRequest
+from treemerge.deliver import DeliveryError, PullMessage
+from treemerge.store.records import PullRecord, Records
+
+RECORDS_FILE = "records.db"
+PULLS_DIR = "pulls"
+
+
+class Refused(TreemergeError):
+    """treemerge will not do this as asked; the message says why and what overrides it."""
+
+    exit_code = EXIT_FINDINGS
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    record: PullRecord
+    already_sent: bool
+
+
+def records(project: Project) -> Records:
+    return Records(project.workspace.workspace / RECORDS_FILE)
+
+
+def send_pull(project: Project, pull: PullRequest, *, method: str | None = None) -> SendOutcome:
+    """Deliver `pull` once. A pull already sent is not sent again; one whose earlier
+    delivery died half-way is sent again under the same Message-Id (or forge PR)."""
+    if pull.errors:
+        reasons = "; ".join(f.message for f in pull.errors)
+        raise Refused(f"refusing to send the {pull.subsystem} pull request: {reasons}")
+    method = method or project.config.delivery.method
+    store = records(project)
+    try:
+        message = pull_message(project, pull, store)
+        record = store.prepare(
+            subsystem=pull.subsystem,
+            upstream=pull.upstream,
+            base=pull.base,
+            head=pull.head,
+            tag=pull.tag,
+            message_id=message.message_id,
+        )
+        if record.state in ("sent", "merged"):
+            return SendOutcome(record, already_sent=True)
+        record = store.update(record.id, "sending", method=method, error="")
+        try:
+            where = deliver(project, pull, message, method)
+        except DeliveryError as exc:
+            store.update(record.id, "failed", error=exc.message)
+            raise
+        record = store.update(record.id, "sent", delivered_to=where)
+        store.supersede(pull.subsystem, pull.upstream, keep=record.id)
+        return SendOutcome(record, already_sent=False)
+    finally:
+        store.close()
+
+
+def pull_message(project: Project, pull: PullRequest, store: Records) -> PullMessage:
+    """The message to deliver: addressed from the configuration, threaded to the
+    subsystem's previous pull request."""
+    config = project.config
+    sub = config.subsystem(pull.subsystem)
+    upstream = config.subsystem(pull.upstream)
+    to = upstream.maintainers if upstream else config.main.to
+    cc = [*(upstream.lists if upstream else config.main.cc)]
+    if sub:
+        cc += [*sub.lists, *sub.maintainers]
+    sender = config.delivery.get("from")
+    domain = (email_of(sender) or "").rpartition("@")[2] if sender else ""
+    previous = store.latest(pull.subsystem)
+    in_reply_to = None
+    if previous is not None and previous.head != pull.head:
+        in_reply_to = previous.message_id
+    tree = project.tree(pull.subsystem)
+    upstream_tree = project.tree(pull.upstream)
+    return PullMessage(
+        subsystem=pull.subsystem,
+        subject=pull.subject,
+        body_text=pull.render_text(),
+        body_markdown=pull.render_markdown(),
+        tag=pull.tag,
+        url=pull.url,
+        head=pull.head,
+        base=pull.base,
+        head_branch=tree.branch,
+        base_branch=upstream_tree.branch,
+        sender=sender,
+        to=tuple(to),
+        cc=tuple(dict.fromkeys(c for c in cc if c not in to)),
+        message_id=message_id(pull, domain or "treemerge.invalid"),
+        in_reply_to=in_reply_to,
+    )
+
+
+def deliver(project: Project, pull: PullRequest, message: PullMessage, method: str) -> str:
+    """Hand the message to the delivery method; where it went (path, Message-Id, URL)."""
+    if method == "none":
+        return str(write_files(project.workspace.workspace / PULLS_DIR, pull))
+    if method == "email":
+        from treemerge.deliver.email import send_email, smtp_settings  # noqa: PLC0415
+        from treemerge.gitio.config import read_git_config  # noqa: PLC0415
+
+        settings = smtp_settings(project.config.delivery, read_git_config(), os.environ)
+        return send_email(message, settings)
+    if method in ("github", "gitea"):
+        return _to_forge(method, project, message)
+    raise DeliveryError(f"unknown delivery method {method!r}", retryable=False)
+
+
+def write_files(directory: Path, pull: PullRequest) -> Path:
+    """The pull request as TAG.txt, TAG.md and TAG.json (each written atomically)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    forms = {
+        "txt": f"Subject: {pull.subject}\n\n{pull.render_text()}",
+        "md": pull.render_markdown(),
+        "json": json.dumps(pull.as_dict(), indent=2) + "\n",
+    }
+    for suffix, text in forms.items():
+        atomic_write(directory / f"{pull.tag}.{suffix}", text)
+    return directory / f"{pull.tag}.txt"
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write `text` to `path` so that a reader sees the old file or the new, never half."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8", errors="surrogateescape") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+
+
+def _to_forge(kind: str, project: Project, message: PullMessage) -> str:
+    from treemerge.deliver.forge import ForgeClient, forge_settings, resolve_token  # noqa: PLC0415
+
+    settings = forge_settings(kind, project.config.delivery)
+    client = ForgeClient(settings, resolve_token(settings, os.environ))
+    try:
+        return client.deliver(message).url
+    finally:
+        client.close()

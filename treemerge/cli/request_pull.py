@@ -1,0 +1,132 @@
+"""`treemerge request-pull` and `treemerge prs`: pull requests and their records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from treemerge.app.project import open_project
+from treemerge.app.request_pull import RequestOptions, prepare_pull
+from treemerge.app.send import records, send_pull
+from treemerge.cli.options import global_options, settings
+from treemerge.cli.output import console, safe, write_json
+from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+from treemerge.core.pullreq import PullRequest
+from treemerge.store.records import STATES
+
+
+@click.command("request-pull")
+@click.argument("subsystem")
+@click.option("--head", metavar="REV", help="Pull REV instead of the synced tree's head.")
+@click.option("--tag", metavar="NAME", help="Tag name (default SUBSYS-for-UPSTREAM-DATE[-N]).")
+@click.option(
+    "--message",
+    "message_file",
+    type=click.File("r", encoding="utf-8"),
+    help="The summary (the tag message) from FILE ('-' for standard input).",
+)
+@click.option("--sign", is_flag=True, help="Sign the tag with your git signing key (gpg or ssh).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the request to FILE.",
+)
+@click.option("--send", is_flag=True, help="Deliver it ([delivery] method) and record it.")
+@click.option("--dry-run", is_flag=True, help="Change nothing anywhere: no tag, no push, no send.")
+@click.option("--allow-fresh", is_flag=True, help="Do not warn about commits of the last day.")
+@global_options
+def request_pull_command(
+    subsystem: str,
+    head: str | None,
+    tag: str | None,
+    message_file: TextIO | None,
+    sign: bool,
+    fmt: str,
+    output: Path | None,
+    send: bool,
+    dry_run: bool,
+    allow_fresh: bool,
+) -> int:
+    """Prepare SUBSYSTEM's pull request: tag the head, write the request, lint it.
+
+    The text holds exactly what `git request-pull` writes (shortlog and diffstat
+    byte for byte), then treemerge's report: the ownership verdict, back-merges, a
+    conflict forecast against the upstream and the other trees, counts and lint.
+    Unless --dry-run, an annotated tag SUBSYS-for-UPSTREAM-YYYY-MM-DD carrying the
+    summary is created (reused when the head already has one) and pushed to the
+    subsystem's tree. With --send the request is delivered and recorded (`treemerge
+    prs`); a request with lint errors is not sent (exit 1).
+    """
+    now = int(time.time())
+    options = RequestOptions(
+        date=dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%d"),
+        now=now,
+        head=head,
+        tag=tag,
+        message=message_file.read() if message_file else None,
+        sign=sign,
+        dry_run=dry_run,
+        allow_fresh=allow_fresh,
+    )
+    project = open_project(settings().config, Path.cwd())
+    pull = prepare_pull(project, subsystem, options)
+    _write(pull, fmt, output)
+    if send and not dry_run:
+        outcome = send_pull(project, pull)
+        if not settings().quiet and not settings().json:
+            verb = "was already sent" if outcome.already_sent else "sent"
+            console(stderr=True).print(safe(f"{pull.tag} {verb}: {outcome.record.delivered_to}"))
+    return EXIT_FINDINGS if pull.errors else EXIT_OK
+
+
+def _write(pull: PullRequest, fmt: str, output: Path | None) -> None:
+    if fmt == "json" or settings().json:
+        text = json.dumps(pull.as_dict(), indent=2) + "\n"
+    elif fmt == "markdown":
+        text = pull.render_markdown()
+    else:
+        text = f"Subject: {pull.subject}\n\n{pull.render_text()}"
+    if output is not None:
+        output.write_text(text, encoding="utf-8", errors="surrogateescape")
+    elif not settings().quiet or settings().json:
+        sys.stdout.write(text)
+
+
+@click.command("prs")
+@click.option("--state", type=click.Choice(STATES), help="Only pull requests in STATE.")
+@global_options
+def prs_command(state: str | None) -> int:
+    """The recorded pull requests, oldest first."""
+    project = open_project(settings().config, Path.cwd())
+    store = records(project)
+    try:
+        rows = store.all(state)
+    finally:
+        store.close()
+    if settings().json:
+        write_json({"pulls": [r.as_dict() for r in rows]})
+        return EXIT_OK
+    out = console()
+    for row in rows:
+        when = dt.datetime.fromtimestamp(row.updated, dt.UTC).strftime("%Y-%m-%d %H:%M")
+        out.print(
+            safe(
+                f"{row.subsystem:<12} {row.state:<10} {row.tag:<40} {row.head[:12]} "
+                f"{when} attempts={row.attempts} {row.delivered_to or row.error}"
+            )
+        )
+    return EXIT_OK

@@ -1,0 +1,45 @@
+"""Delivery of pull requests: email (smtplib) and forges (requests). The only network
+code besides git. Delivery functions take a PullMessage and never print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from treemerge.core.errors import EXIT_FAILURE, TreemergeError
+
+
+@dataclass(frozen=True)
+class PullMessage:
+    """Everything a delivery method needs to send one pull request.
+
+    `subject` and the bodies may carry text from untrusted trees (commit subjects, file
+    names): the bodies are already escaped for people; header values must still be made
+    safe by the delivery method (no CR/LF, no control characters).
+    """
+
+    subsystem: str
+    subject: str  # "[GIT PULL] LIBVIRT DRIVER for main 2026-11-22"
+    body_text: str  # the plain-text pull request (email body)
+    body_markdown: str  # the same for a forge's pull-request description
+    tag: str  # the annotated tag the pull names
+    url: str  # where the tag can be fetched
+    head: str  # commit id the tag points at
+    base: str  # commit id the work is based on
+    head_branch: str  # the subsystem tree's branch (a forge pull request needs a branch)
+    base_branch: str  # the upstream's branch
+    sender: str | None  # "Name <address>", or None for the delivery default
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    message_id: str  # "<...@...>", deterministic per pull: a resend reuses it
+    in_reply_to: str | None = None  # earlier message of the same pull, for threading
+
+
+class DeliveryError(TreemergeError):
+    """A pull request could not be delivered (exit 3); `retryable` when trying again
+    later may work (server down, 5xx, 429, timeouts) rather than never (bad settings)."""
+
+    exit_code = EXIT_FAILURE
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable

@@ -1,0 +1,118 @@
+"""The git side of a pull request: the blocks `git request-pull` prints, and tags.
+
+Each block comes from the same git command `git request-pull` runs, so the text is
+byte-identical to it; the commands are independent and run in parallel.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from treemerge.core.errors import GitError
+from treemerge.gitio.run import git_call, run_git
+from treemerge.gitio.workspace import WorkspaceRepo
+
+SINCE_FORMAT = (
+    "The following changes since commit %H:%n%n  %s (%ci)%n%n"
+    "are available in the Git repository at:%n"
+)
+UP_TO_FORMAT = (
+    "%nfor you to fetch changes up to %H:%n%n  %s (%ci)%n%n"
+    "----------------------------------------------------------------"
+)
+RULE = "----------------------------------------------------------------"
+
+
+@dataclass(frozen=True)
+class GitBlocks:
+    """What `git request-pull` would print, block by block (text as git wrote it)."""
+
+    since: str  # "The following changes since commit ..." up to "...repository at:\n"
+    up_to: str  # "\nfor you to fetch changes up to ...\n\n  subject (date)\n\n-----"
+    shortlog: str
+    diffstat: str
+
+
+class PullGit:
+    """Git commands on the workspace repository for one pull request."""
+
+    def __init__(self, repo: Path, *, where: str) -> None:
+        self.repo = repo
+        self.where = where
+
+    def _git(self, *args: str, input: bytes = b"") -> str:
+        out = run_git(list(args), cwd=self.repo, input=input, where=self.where)
+        return out.decode("utf-8", "surrogateescape")
+
+    def blocks(self, base: str, head: str, *, diff: tuple[str, str]) -> GitBlocks:
+        """The request-pull blocks for base..head, the diffstat of `diff` (from, to:
+        commits or trees; base..head but for a messy history)."""
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            since = pool.submit(self._git, "show", "-s", f"--format={SINCE_FORMAT}", base)
+            up_to = pool.submit(self._git, "show", "-s", f"--format={UP_TO_FORMAT}", head)
+            shortlog = pool.submit(self._git, "shortlog", f"^{base}", head)
+            diffstat = pool.submit(self._git, "diff", "-M", "--stat", "--summary", *diff)
+            return GitBlocks(since.result(), up_to.result(), shortlog.result(), diffstat.result())
+
+    def merge_bases(self, one: str, two: str) -> list[str]:
+        """Every best common ancestor (several when histories criss-cross)."""
+        code, out = git_call(
+            ["merge-base", "--all", one, two], cwd=self.repo, where=self.where, ok=(0, 1)
+        )
+        return out.decode().split() if code == 0 else []
+
+    def tag_message(self, tag: str) -> str:
+        """The tag's message as request-pull shows it (a PGP signature cut off)."""
+        raw = self._git("cat-file", "tag", tag)
+        _, _, body = raw.partition("\n\n")
+        kept = []
+        for line in body.splitlines(keepends=True):
+            if line.startswith("-----BEGIN PGP "):
+                break
+            kept.append(line)
+        return "".join(kept)
+
+    def tags_at(self, head: str, prefix: str) -> list[str]:
+        """Annotated tags named PREFIX* that point at `head`, oldest name first."""
+        out = self._git(
+            "for-each-ref",
+            f"--points-at={head}",
+            "--format=%(objecttype) %(refname:strip=2)",
+            f"refs/tags/{prefix}*",
+        )
+        return sorted(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("tag "))
+
+    def tag_exists(self, name: str) -> bool:
+        code, _ = git_call(
+            ["rev-parse", "-q", "--verify", f"refs/tags/{name}"],
+            cwd=self.repo,
+            where=self.where,
+            ok=(0, 1),
+        )
+        return code == 0
+
+    def create_tag(self, name: str, head: str, message: str, *, sign: bool) -> None:
+        """An annotated tag; `sign` uses the user's configured signing (gpg or ssh)."""
+        args = ["tag", "-s" if sign else "-a", "-F", "-", name, head]
+        self._git(*args, input=message.encode())
+
+    def push_tag(self, url: str, name: str) -> None:
+        WorkspaceRepo(self.repo.parent).push(url, [f"refs/tags/{name}"], where=self.where)
+
+    def remote_tag(self, url: str, name: str) -> str | None:
+        """The commit a tag points at in the repository at `url`, or None when absent."""
+        try:
+            out = self._git("ls-remote", url, f"refs/tags/{name}", f"refs/tags/{name}^{{}}")
+        except GitError:
+            return None
+        found: dict[str, str] = {}
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            found[ref] = sha
+        return found.get(f"refs/tags/{name}^{{}}") or found.get(f"refs/tags/{name}")
+
+    def display_url(self, url: str) -> str:
+        """The URL as the user's git configuration rewrites it (url.*.insteadOf)."""
+        return self._git("ls-remote", "--get-url", url).strip() or url

@@ -1,0 +1,1 @@
+"""Durable workspace records (pull requests), written atomically."""
