@@ -31,11 +31,10 @@ def check_subsystem(project: Project, subsystem: str, *, head: str | None = None
     base = history.merge_base(upstream, tip)
     if base is None:
         raise UsageError(f"{subsystem}: no history in common with {tree.upstream}")
-    log = history.start_commits_touching(base, tip)
     index = project.ownership_at(upstream)
     paths = paths_of(history.net_diff(base, tip))
     owners = owners_of(index, paths)
-    touched = log.result(not_owned(subsystem, owners))
+    touched = history.commits_touching(base, tip, not_owned(subsystem, owners))
     cache: dict[str, CommitInfo] = {}
 
     def info(sha: str) -> CommitInfo:

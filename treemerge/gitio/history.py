@@ -2,14 +2,12 @@
 
 Merge bases, ahead/behind, pending commits and the net diff come from libgit2; which
 commits touched which paths over a whole range comes from a single `git log --raw`,
-whose C code is faster than diffing commit by commit in Python; it runs in the
-background while the net diff is judged.
+whose C code is faster than diffing commit by commit in Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pygit2
@@ -19,6 +17,9 @@ from treemerge.core.changes import Change, CommitInfo
 from treemerge.core.errors import RepositoryError
 from treemerge.gitio.repo import decode_path
 from treemerge.gitio.run import run_git
+
+# Above this many paths, `git log` reads the whole range instead of taking pathspecs.
+MAX_PATHSPECS = 1000
 
 STATUS = {
     DeltaStatus.ADDED: "A",
@@ -81,35 +82,25 @@ class History:
             changes.append(Change(status, new, old if status in ("R", "C") else None))
         return changes
 
-    def start_commits_touching(self, base: str, head: str) -> TouchedLog:
-        """Start reading which commits of base..head touched which paths.
+    def commits_touching(self, base: str, head: str, paths: Iterable[str]) -> dict[str, list[str]]:
+        """For each of `paths`, the commits of base..head that changed it, oldest first.
 
-        One `git log --raw` over the whole range runs in the background while the caller
-        works out which paths it needs; `TouchedLog.result(paths)` then waits for it.
+        One `git log --raw` over the range, limited to the paths when they are few enough
+        to name (git then skips the rest of each tree); nothing runs for no paths.
         """
+        wanted = sorted(set(paths))
+        if not wanted:
+            return {}
         args = ["log", "-z", "--raw", "--no-renames", "--no-abbrev", "--format=%H", "--reverse"]
         args.append(f"{base}..{head}")
-        pool = ThreadPoolExecutor(max_workers=1)
-        future = pool.submit(run_git, args, cwd=self.path, where=str(self.path))
-        pool.shutdown(wait=False)
-        return TouchedLog(future)
-
-
-class TouchedLog:
-    """The running `git log` of History.start_commits_touching."""
-
-    def __init__(self, future: Future[bytes]) -> None:
-        self._future = future
-
-    def result(self, paths: Iterable[str]) -> dict[str, list[str]]:
-        """For each of `paths`, the commits that changed it, oldest first."""
-        keep = set(paths)
-        output = self._future.result()
+        if len(wanted) <= MAX_PATHSPECS:
+            args += ["--", *(f":(literal){p}" for p in wanted)]
+        output = run_git(args, cwd=self.path, where=str(self.path))
+        keep = set(wanted)
         touched: dict[str, list[str]] = {}
-        if keep:
-            for sha, path in _parse_raw_log(output):
-                if path in keep:
-                    touched.setdefault(path, []).append(sha)
+        for sha, path in _parse_raw_log(output):
+            if path in keep:
+                touched.setdefault(path, []).append(sha)
         return touched
 
 
