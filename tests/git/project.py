@@ -76,6 +76,8 @@ class Project:
         self.capsys = capsys
         self.main = make_repo(root / "main", FILES)
         git(self.main, "tag", "-a", "-m", "release 1.0", "v1.0")
+        # The top maintainer's checkout takes pushes (merge --push) into its work tree.
+        git(self.main, "config", "receive.denyCurrentBranch", "updateInstead")
         (root / "maintainers.cfg").write_text(CONFIG)
         self._clones: dict[str, Path] = {}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from treemerge.app.project import Project
-from treemerge.core.changes import CommitInfo
 from treemerge.core.check import (
     CheckResult,
     backmerges,
@@ -25,33 +24,35 @@ def check_subsystem(project: Project, subsystem: str, *, head: str | None = None
     """
     tree = project.subsystem_tree(subsystem)
     assert tree.upstream is not None
-    history = project.history()
     upstream = project.synced(tree.upstream)
-    tip = resolve_head(project, history, subsystem, head)
-    base = history.merge_base(upstream, tip)
+    tip = resolve_head(project, project.history(), subsystem, head)
+    return judge_range(project, subsystem, tree.upstream, upstream, tip)
+
+
+def judge_range(
+    project: Project, subsystem: str, upstream_name: str, upstream: str, head: str
+) -> CheckResult:
+    """The ownership check of `head` as a pull into the upstream commit `upstream`,
+    judged by the ownership the upstream has at that commit."""
+    history = project.history()
+    base = history.merge_base(upstream, head)
     if base is None:
-        raise UsageError(f"{subsystem}: no history in common with {tree.upstream}")
+        raise UsageError(f"{subsystem}: no history in common with {upstream_name}")
     index = project.ownership_at(upstream)
-    paths = paths_of(history.net_diff(base, tip))
+    paths = paths_of(history.net_diff(base, head))
     owners = owners_of(index, paths)
-    touched = history.commits_touching(base, tip, not_owned(subsystem, owners))
-    cache: dict[str, CommitInfo] = {}
-
-    def info(sha: str) -> CommitInfo:
-        if sha not in cache:
-            cache[sha] = history.commit(sha)
-        return cache[sha]
-
-    commits_by_path = {path: [info(sha) for sha in shas] for path, shas in touched.items()}
+    touched = history.commits_touching(base, head, not_owned(subsystem, owners))
+    infos = {sha: history.commit(sha) for shas in touched.values() for sha in shas}
+    commits_by_path = {path: [infos[sha] for sha in shas] for path, shas in touched.items()}
     files = judge(subsystem, owners, paths, commits_by_path)
-    pending = history.pending(upstream, tip)
+    pending = history.pending(upstream, head)
     merge_parents = {p for c in pending if c.is_merge for p in c.parents[1:]}
     in_upstream = {p: history.is_ancestor(p, upstream) for p in merge_parents}
     return CheckResult(
         subsystem=subsystem,
-        upstream=tree.upstream,
+        upstream=upstream_name,
         base=base,
-        head=tip,
+        head=head,
         commits=len(pending),
         files=files,
         ownership_files_changed=ownership_files_touched(paths, project.ownership_files()),

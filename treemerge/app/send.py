@@ -152,3 +152,27 @@ def _to_forge(kind: str, project: Project, message: PullMessage) -> str:
         return client.deliver(message).url
     finally:
         client.close()
+
+
+def mark_merged(project: Project) -> list[PullRecord]:
+    """Pulls whose head the upstream now contains become `merged` (by reachability:
+    however and by whomever they were merged)."""
+    if not (project.workspace.workspace / RECORDS_FILE).exists():
+        return []
+    store = records(project)
+    history = project.history()
+    changed = []
+    try:
+        for record in store.all():
+            if record.state == "merged":
+                continue
+            upstream = project.workspace.ref(record.upstream)
+            if (
+                upstream
+                and history.resolve(record.head)
+                and history.is_ancestor(record.head, upstream)
+            ):
+                changed.append(store.update(record.id, "merged"))
+    finally:
+        store.close()
+    return changed

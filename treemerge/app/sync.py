@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from treemerge.app.project import Project, Tree
+from treemerge.app.send import mark_merged
 from treemerge.core.errors import TreemergeError
 from treemerge.gitio.workspace import MAIN, FetchResult
 
@@ -26,6 +27,7 @@ class SyncFailure:
 class SyncReport:
     fetched: tuple[FetchResult, ...]
     failures: tuple[SyncFailure, ...]
+    merged: tuple[str, ...] = ()  # pull request tags found merged upstream
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -34,6 +36,7 @@ class SyncReport:
                 for r in self.fetched
             ],
             "failures": [{"tree": f.tree, "message": f.message} for f in self.failures],
+            "merged": list(self.merged),
         }
 
 
@@ -66,4 +69,5 @@ def sync(
         outcomes = list(pool.map(fetch, fetchable))
     fetched = tuple(o for o in outcomes if isinstance(o, FetchResult))
     failures += [o for o in outcomes if isinstance(o, SyncFailure)]
-    return SyncReport(fetched, tuple(failures))
+    merged = tuple(r.tag for r in mark_merged(project))
+    return SyncReport(fetched, tuple(failures), merged)

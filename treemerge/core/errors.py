@@ -66,10 +66,14 @@ class GitError(TreemergeError):
 
 
 def git_reason(stderr: str, returncode: int) -> str:
-    """The line of git's stderr that says what went wrong (its first fatal/error line)."""
+    """The line of git's stderr that says what went wrong: a push's rejection with its
+    reason, else the first fatal or error line, else the last line."""
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    for line in lines:
-        for prefix in ("fatal: ", "error: "):
+    rejected = [line for line in lines if "rejected]" in line]
+    if rejected:
+        return rejected[0].lstrip("! ")
+    for prefix in ("fatal: ", "error: "):
+        for line in lines:
             if line.startswith(prefix):
                 return line.removeprefix(prefix)
     return lines[-1] if lines else f"exit status {returncode}"

@@ -70,6 +70,14 @@ class History:
             walker.hide(upstream)
         return [_info(commit) for commit in walker]
 
+    def first_parents(self, head: str, stop: str | None = None) -> list[CommitInfo]:
+        """`head` and its first parents back to (not including) `stop`, newest first."""
+        walker = self._repo.walk(head, SortMode.NONE)
+        walker.simplify_first_parent()
+        if stop is not None:
+            walker.hide(stop)
+        return [_info(commit) for commit in walker]
+
     def net_diff(self, base: str, head: str) -> list[Change]:
         """The change from `base` to `head`, renames detected (a rename touches two paths)."""
         diff = self._repo.diff(base, head)

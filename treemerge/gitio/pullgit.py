@@ -6,12 +6,13 @@ byte-identical to it; the commands are independent and run in parallel.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from treemerge.core.errors import GitError
-from treemerge.gitio.run import git_call, run_git
+from treemerge.gitio.run import git_call, git_capture, run_git
 from treemerge.gitio.workspace import WorkspaceRepo
 
 SINCE_FORMAT = (
@@ -98,6 +99,25 @@ class PullGit:
         args = ["tag", "-s" if sign else "-a", "-F", "-", name, head]
         self._git(*args, input=message.encode())
 
+    def diffstat(self, base: str, head: str) -> str:
+        return self._git("diff", "-M", "--stat", "--summary", base, head)
+
+    def tag_time(self, ref: str) -> int:
+        """When the tag was made (its tagger date), in Unix seconds."""
+        return int(self._git("for-each-ref", "--format=%(taggerdate:unix)", ref).strip() or 0)
+
+    def verify_tag(self, ref: str) -> tuple[str, str]:
+        """("good" | "bad" | "unsigned", signer) as the user's git signing setup judges
+        the tag (gpg keyring, or gpg.ssh.allowedSignersFile for ssh signatures)."""
+        raw = self._git("cat-file", "tag", ref)
+        if "-----BEGIN " not in raw.partition("\n\n")[2]:
+            return "unsigned", ""
+        code, _, err = git_capture(
+            ["verify-tag", "--raw", ref], cwd=self.repo, where=self.where, ok=(0, 1)
+        )
+        said = err.decode("utf-8", "replace")
+        return ("good" if code == 0 else "bad"), _signer(said)
+
     def push_tag(self, url: str, name: str) -> None:
         WorkspaceRepo(self.repo.parent).push(url, [f"refs/tags/{name}"], where=self.where)
 
@@ -116,3 +136,15 @@ class PullGit:
     def display_url(self, url: str) -> str:
         """The URL as the user's git configuration rewrites it (url.*.insteadOf)."""
         return self._git("ls-remote", "--get-url", url).strip() or url
+
+
+GPG_SIGNER = re.compile(
+    r"^\[GNUPG:\] (?:GOODSIG|BADSIG|EXPSIG|EXPKEYSIG|REVKEYSIG) \S+ (.+)$", re.M
+)
+SSH_SIGNER = re.compile(r"signature for (\S+)(?: with|$)", re.M)
+
+
+def _signer(said: str) -> str:
+    """Who signed, from what `git verify-tag --raw` said (gpg status lines or ssh-keygen)."""
+    match = GPG_SIGNER.search(said) or SSH_SIGNER.search(said)
+    return match.group(1).strip() if match else ""

@@ -85,6 +85,23 @@ def git_call(
     ok: Collection[int] = (0,),
 ) -> tuple[int, bytes]:
     """Run `git ARGS`; its exit status (one of `ok`) and standard output, else GitError."""
+    code, out, _ = git_capture(
+        args, cwd=cwd, input=input, env=env, where=where, timeout=timeout, ok=ok
+    )
+    return code, out
+
+
+def git_capture(
+    args: Sequence[str],
+    *,
+    cwd: Path | str | None = None,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    where: str = "",
+    timeout: float | None = None,
+    ok: Collection[int] = (0,),
+) -> tuple[int, bytes, bytes]:
+    """Run `git ARGS`; exit status (one of `ok`), standard output and standard error."""
     command = ["git", *SAFE_OPTIONS, *args]
     try:
         done = subprocess.run(
@@ -103,4 +120,4 @@ def git_call(
     if done.returncode not in ok:
         stderr = done.stderr.decode("utf-8", "replace")
         raise GitError(args, done.returncode, stderr, where=where)
-    return done.returncode, done.stdout
+    return done.returncode, done.stdout, done.stderr

@@ -1,0 +1,155 @@
+"""`merge`: a pull request into its upstream, the way the kernel's merge commits read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from treemerge.app.project import Project
+from treemerge.app.review import Review, upstream_head
+from treemerge.app.send import RECORDS_FILE, Refused, records
+from treemerge.core.errors import GitError, UsageError
+from treemerge.gitio.merge import commit_tree, merge_tree
+from treemerge.gitio.pullgit import PullGit
+from treemerge.gitio.workspace import tree_ref
+
+# How many commit subjects a merge message lists (git fmt-merge-msg's default).
+SHORTLOG_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    subsystem: str
+    tag: str
+    upstream: str
+    parent: str  # the upstream head merged into
+    commit: str | None  # the merge commit (None for a dry run)
+    message: str
+    pushed: bool
+    forced: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def problems(review: Review) -> list[str]:
+    """Why a pull must not be merged as it is."""
+    found = []
+    if review.check.violations:
+        paths = [f.path for f in review.check.files if f.status == "foreign"]
+        found.append(f"{review.check.violations} foreign path(s) ({', '.join(paths[:5])})")
+    if review.signature[0] == "bad":
+        found.append("a bad tag signature")
+    return found
+
+
+def merge_pull(
+    project: Project,
+    review: Review,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    reason: str | None = None,
+    push: bool = False,
+) -> MergeResult:
+    """Merge a reviewed pull into its upstream (no work tree). Refuses on conflicts
+    always, and on violations or a bad signature unless forced with a reason, which the
+    merge message then carries. Nothing is written on refusal or with `dry_run`."""
+    target = review.target
+    if force and not reason:
+        raise UsageError("--force needs --reason TEXT (it goes into the merge message)")
+    if review.conflicts:
+        paths = ", ".join(p for p, _ in review.conflicts[:10])
+        raise Refused(
+            f"refusing to merge {target.tag}: conflicts with {target.upstream} in "
+            f"{paths}; merge it in a checkout (git pull {target.url} tags/{target.tag})"
+        )
+    found = problems(review)
+    if found and not force:
+        raise Refused(
+            f"refusing to merge {target.tag}: {'; '.join(found)}; --force --reason TEXT overrides"
+        )
+    parent = upstream_head(project, target.upstream)
+    message = merge_message(project, review, forced=found if force else [], reason=reason)
+    if dry_run:
+        return MergeResult(
+            target.subsystem,
+            target.tag,
+            target.upstream,
+            parent,
+            None,
+            message,
+            pushed=False,
+            forced=bool(found),
+        )
+    repo = project.workspace.path
+    merged = merge_tree(repo, parent, target.commit, where=target.subsystem)
+    commit = commit_tree(
+        repo, merged.tree, [parent, target.commit], message, where=target.subsystem
+    )
+    project.workspace.git("update-ref", f"refs/merges/{target.upstream}", commit)
+    pushed = push and _push(project, target.upstream, commit)
+    _record_merged(project, target.subsystem, target.commit)
+    return MergeResult(
+        target.subsystem,
+        target.tag,
+        target.upstream,
+        parent,
+        commit,
+        message,
+        pushed=pushed,
+        forced=bool(found),
+    )
+
+
+def merge_message(
+    project: Project, review: Review, *, forced: list[str], reason: str | None
+) -> str:
+    target = review.target
+    sub = project.config.subsystem(target.subsystem)
+    title = sub.title if sub else target.subsystem
+    who = sub.maintainers[0].split("<")[0].strip() if sub and sub.maintainers else target.subsystem
+    git = PullGit(project.workspace.path, where=target.subsystem)
+    summary = git.tag_message(target.ref).strip()
+    lines = [
+        f"Merge tag '{target.tag}' of {target.url}",
+        "",
+        f"Pull {title} updates from {who}:",
+        "",
+        summary,
+        "",
+    ]
+    if forced:
+        lines += [f"Merged despite {'; '.join(forced)}.", f"Reason: {reason}", ""]
+    base = review.check.base or review.upstream_head
+    subjects = [c.subject for c in project.history().pending(base, target.commit) if not c.is_merge]
+    lines.append(f"* tag '{target.tag}' of {target.url}: ({len(subjects)} commits)")
+    lines += [f"  {s}" for s in subjects[:SHORTLOG_LIMIT]]
+    if len(subjects) > SHORTLOG_LIMIT:
+        lines.append("  ...")
+    return "\n".join(lines) + "\n"
+
+
+def _push(project: Project, upstream: str, commit: str) -> bool:
+    """Push the merged upstream (never forced: git refuses when the upstream moved)."""
+    tree = project.tree(upstream)
+    if tree.url is None:
+        raise UsageError(f"{upstream} has no URL to push to")
+    try:
+        project.workspace.push(tree.url, [f"{commit}:refs/heads/{tree.branch}"], where=upstream)
+    except GitError as exc:
+        exc.message += " (if it moved since the last sync: treemerge sync, then merge again)"
+        raise
+    project.workspace.fetch(upstream, tree.url, tree.branch, tags=tree.upstream is None)
+    return project.history().resolve(tree_ref(upstream)) == commit
+
+
+def _record_merged(project: Project, subsystem: str, head: str) -> None:
+    if not (project.workspace.workspace / RECORDS_FILE).exists():
+        return
+    store = records(project)
+    try:
+        for record in store.all():
+            if record.subsystem == subsystem and record.head == head:
+                store.update(record.id, "merged")
+    finally:
+        store.close()

@@ -1,0 +1,152 @@
+"""`review`, `merge` and `audit`: the top maintainer's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from treemerge.app.audit import audit
+from treemerge.app.merge import merge_pull, problems
+from treemerge.app.project import open_project
+from treemerge.app.review import Review, resolve_target, review_pull
+from treemerge.cli.options import global_options, settings
+from treemerge.cli.output import console, safe, write_json
+from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+
+TARGET_HELP = "SUBSYS (its latest pull tag), a pull tag, or a tree URL (with --tag)."
+
+
+def _review(target: str, tag: str | None, request: TextIO | None) -> Review:
+    project = open_project(settings().config, Path.cwd())
+    pull = resolve_target(project, target, tag)
+    return review_pull(project, pull, request_text=request.read() if request else None)
+
+
+@click.command("review")
+@click.argument("target")
+@click.option("--tag", help="The tag to review (with a URL, or to pick an older one).")
+@click.option(
+    "--request",
+    type=click.File("r", encoding="utf-8", errors="replace"),
+    help="The pull request as received (its diffstat is compared).",
+)
+@global_options
+def review_command(target: str, tag: str | None, request: TextIO | None) -> int:
+    """Review a pull request before merging it.
+
+    TARGET is a subsystem (its latest pull tag), a pull tag or a tree URL. treemerge
+    fetches the tag, verifies its signature with your git setup, checks ownership
+    against the upstream's ownership file, merges it into the upstream's current tip
+    in memory (conflicting paths with their owners), compares the request's diffstat
+    with the real one, and warns about last-minute rebases, unexplained back-merges and
+    ownership-file edits. Exit 1 on violations, conflicts or a bad signature.
+    """
+    review = _review(target, tag, request)
+    if settings().json:
+        write_json(review.as_dict())
+    else:
+        render_review(review)
+    return EXIT_FINDINGS if review.blocked else EXIT_OK
+
+
+def render_review(review: Review) -> None:
+    out = console()
+    target, check = review.target, review.check
+    out.print(safe(f"{target.tag}", "bold") + safe(f" ({target.subsystem}) from {target.url}"))
+    status, signer = review.signature
+    style = {"good": "green", "bad": "bold red", "unsigned": "yellow"}[status]
+    out.print(safe("  signature  ") + safe(status, style) + safe(f" {signer}".rstrip()))
+    counts = {s: sum(1 for f in check.files if f.status == s) for s in ("owned", "acked")}
+    out.print(
+        safe(
+            f"  ownership  {len(check.files)} paths: {counts['owned']} owned, "
+            f"{counts['acked']} acked, {check.violations} foreign"
+        )
+    )
+    for entry in check.files:
+        if entry.status == "foreign":
+            out.print(
+                safe("    foreign  ", "bold red")
+                + safe(entry.path)
+                + safe(f"  ({', '.join(entry.owners)})", "dim")
+            )
+    if review.conflicts:
+        out.print(safe(f"  merge      conflicts with {target.upstream}:", "bold red"))
+        for path, owners in review.conflicts:
+            out.print(safe(f"    {path}") + safe(f"  ({', '.join(owners)})", "dim"))
+    else:
+        out.print(safe(f"  merge      clean into {target.upstream} ({review.upstream_head[:12]})"))
+    for warning in review.warnings:
+        out.print(safe("  warning    ", "yellow") + safe(f"{warning.message} [{warning.kind}]"))
+    blockers = problems(review) + (["conflicts"] if review.conflicts else [])
+    verdict = "ready to merge" if not blockers else f"not ready: {'; '.join(blockers)}"
+    out.print(safe("  verdict    ") + safe(verdict, "red" if blockers else "green"))
+
+
+@click.command("merge")
+@click.argument("target")
+@click.option("--tag", help="The tag to merge (with a URL, or to pick an older one).")
+@click.option("--dry-run", is_flag=True, help="Show the merge message; change nothing.")
+@click.option("--force", is_flag=True, help="Merge despite violations or a bad signature.")
+@click.option("--reason", help="Why --force (written into the merge message).")
+@click.option("--push", is_flag=True, help="Push the upstream branch (never forced).")
+@global_options
+def merge_command(
+    target: str, tag: str | None, dry_run: bool, force: bool, reason: str | None, push: bool
+) -> int:
+    """Merge a pull request into its upstream: a merge commit whose message is
+    `Merge tag 'TAG' of URL` and the pull's summary, as the kernel's read.
+
+    Refuses (exit 1, upstream untouched) on conflicts, and on ownership violations or
+    a bad signature unless --force --reason TEXT. The merge is kept in the workspace
+    (refs/merges/UPSTREAM) until --push sends it; the pull's record becomes `merged`.
+    """
+    project = open_project(settings().config, Path.cwd())
+    pull = resolve_target(project, target, tag)
+    review = review_pull(project, pull)
+    result = merge_pull(project, review, dry_run=dry_run, force=force, reason=reason, push=push)
+    if settings().json:
+        write_json(result.as_dict())
+        return EXIT_OK
+    out = console()
+    if result.commit is None:
+        out.print(safe(f"would merge {result.tag} into {result.upstream} with:"))
+    else:
+        where = "pushed" if result.pushed else "kept in the workspace (--push to publish)"
+        out.print(
+            safe(f"merged {result.tag} into {result.upstream}: {result.commit[:12]}, {where}")
+        )
+    for line in result.message.splitlines():
+        out.print(safe(f"    {line}"))
+    return EXIT_OK
+
+
+@click.command("audit")
+@click.option("--since", metavar="REV", help="Only merges after REV.")
+@click.option("--upstream", default="main", show_default=True, help="The tree to audit.")
+@global_options
+def audit_command(since: str | None, upstream: str) -> int:
+    """Re-check, after the fact, every merge of subsystem work in the upstream.
+
+    Walks the upstream's first-parent history and recognises merges of a subsystem's
+    work by reachability of the tree's commits, then checks each merge's ownership
+    with the upstream's ownership file as it was then. Exit 1 on any violation.
+    """
+    project = open_project(settings().config, Path.cwd())
+    merges = audit(project, upstream=upstream, since=since)
+    if settings().json:
+        write_json({"merges": [m.as_dict() for m in merges]})
+    else:
+        out = console()
+        for merge in merges:
+            style = "bold red" if merge.check.violations else "green"
+            verdict = f"{merge.check.violations} violation(s)" if merge.check.violations else "ok"
+            out.print(safe(f"{merge.commit[:12]}  {merge.subsystem:<12} ") + safe(verdict, style))
+            for entry in merge.check.files:
+                if entry.status == "foreign":
+                    out.print(safe(f"    foreign  {entry.path}  ({', '.join(entry.owners)})"))
+        if not merges and not settings().quiet:
+            out.print(safe("no merges of subsystem trees found"))
+    return EXIT_FINDINGS if any(m.check.violations for m in merges) else EXIT_OK
