@@ -34,6 +34,7 @@ COMMANDS = {
     "review": ("treemerge.cli.review", "review_command"),
     "merge": ("treemerge.cli.review", "merge_command"),
     "audit": ("treemerge.cli.review", "audit_command"),
+    "next": ("treemerge.cli.next", "next_command"),
 }
 
 

@@ -1,0 +1,98 @@
+"""`treemerge next`: the integration tree, its conflict matrix and what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from treemerge.app.integration import NextResult, build_next
+from treemerge.app.project import open_project
+from treemerge.app.send import atomic_write
+from treemerge.cli.options import global_options, settings
+from treemerge.cli.output import console, safe, write_json
+from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+
+
+@click.command("next")
+@click.option(
+    "--html",
+    "html",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a self-contained HTML report to FILE.",
+)
+@click.option("--upstream", default="main", show_default=True, help="The tree to integrate on.")
+@click.option(
+    "--no-fallback",
+    is_flag=True,
+    help="Leave a conflicting tree out instead of using its last good head.",
+)
+@click.option("--no-test", is_flag=True, help="Do not run [integration] test-command.")
+@global_options
+def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: bool) -> int:
+    """Build the integration tree, as linux-next does for the kernel.
+
+    The upstream's tip, then each subsystem's pending work merged in the configured
+    order, in memory (refs/next/UPSTREAM in the workspace). A tree that conflicts or
+    fails the test command is left out, or its last good head is used, and reported
+    with the conflicting paths, their owners and the trees it collides with; a
+    pairwise conflict matrix covers every pair of trees. Exit 1 when a tree was left out.
+    """
+    project = open_project(settings().config, Path.cwd())
+    result = build_next(project, upstream=upstream, fallback=not no_fallback, run_tests=not no_test)
+    document = result.as_dict()
+    if html is not None:
+        from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand
+
+        atomic_write(html, render_next_html(document))
+    if settings().json:
+        write_json(document)
+    else:
+        render(result, html)
+    return EXIT_FINDINGS if result.left_out else EXIT_OK
+
+
+def render(result: NextResult, html: Path | None) -> None:
+    from rich.table import Table  # noqa: PLC0415 - rich only for people
+
+    out = console()
+    merged = sum(1 for t in result.trees if t.merged)
+    out.print(
+        safe(
+            f"next: {merged} of {len(result.trees)} trees merged on {result.upstream} "
+            f"({result.base[:12]} -> {result.result[:12]})",
+            "bold",
+        )
+    )
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in ("tree", "head", "merged", "commits", "test", "conflicts"):
+        table.add_column(name)
+    for tree in result.trees:
+        state = "fallback" if tree.fallback else ("yes" if tree.merged else "LEFT OUT")
+        style = (
+            "green" if tree.merged and not tree.fallback else ("yellow" if tree.merged else "red")
+        )
+        conflicts = "; ".join(
+            f"{c.path} ({', '.join(c.owners)}) with {', '.join(c.with_)}" for c in tree.conflicts
+        )
+        table.add_row(
+            safe(tree.subsystem, "bold"),
+            safe(tree.head[:12]),
+            safe(state, style),
+            str(tree.commits),
+            tree.test.status if tree.test else "-",
+            safe(conflicts),
+        )
+    out.print(table)
+    collisions = [
+        (a, b, result.cells[i][j])
+        for i, a in enumerate(result.matrix_trees)
+        for j, b in enumerate(result.matrix_trees)
+        if i < j and result.cells[i][j]
+    ]
+    for a, b, count in collisions:
+        out.print(safe(f"  {a} x {b}: {count} conflicting path(s)", "yellow"))
+    for change in result.changes:
+        out.print(safe(f"  change: {change}", "cyan"))
+    if html is not None:
+        out.print(safe(f"report: {html}"))
