@@ -20,7 +20,7 @@ from treemerge.app.project import Project
 from treemerge.app.send import atomic_write
 from treemerge.app.testrun import TestRun, run_test
 from treemerge.core.errors import UsageError
-from treemerge.gitio.merge import MergeResult, commit_tree, merge_tree
+from treemerge.gitio.merge import MergeResult, integration_commit, merge_tree
 
 STATE_FILE = "next.json"
 
@@ -94,14 +94,15 @@ def build_next(
     heads = _heads(project, upstream)
     if not heads:
         raise UsageError("no subsystem tree has been synced yet: run `treemerge sync`")
-    pairs = _pairwise(project, heads)
+    survey = _survey(project, base, heads)
+    pairs = _pairwise(project, heads, {tree: found[0] for tree, found in survey.items()})
     previous = _load_state(project)
     command = project.config.integration.test_command if run_tests else None
     good = _string_map(previous.get("good_heads"))
     run = _Run(project, pairs, good, command, upstream, fallback)
     current, outcomes = base, []
     for tree, head in heads.items():
-        current, outcome = run.merge_one(current, tree, head)
+        current, outcome = run.merge_one(current, tree, head, commits=survey[tree][1])
         outcomes.append(outcome)
     project.workspace.git("update-ref", f"refs/next/{upstream}", current)
     names = tuple(heads)
@@ -128,16 +129,45 @@ def _heads(project: Project, upstream: str) -> dict[str, str]:
     return heads
 
 
-def _pairwise(project: Project, heads: dict[str, str]) -> dict[frozenset[str], tuple[str, ...]]:
-    """Conflicting paths between the pending work of every pair of trees."""
+def _pairwise(
+    project: Project, heads: dict[str, str], touched: dict[str, Touched]
+) -> dict[frozenset[str], tuple[str, ...]]:
+    """Conflicting paths between the pending work of every pair of trees.
+
+    Only pairs whose changes meet (the same path, or a file where the other changes
+    something below it) can conflict; only those are merged.
+    """
     repo = project.workspace.path
+    candidates = [
+        pair for pair in combinations(heads, 2) if _meet(touched[pair[0]], touched[pair[1]])
+    ]
 
     def merge(pair: tuple[str, str]) -> tuple[frozenset[str], MergeResult]:
         return frozenset(pair), merge_tree(repo, heads[pair[0]], heads[pair[1]], where="next")
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        found = pool.map(merge, combinations(heads, 2))
+        found = pool.map(merge, candidates)
         return {pair: result.conflicts for pair, result in found if result.conflicts}
+
+
+Touched = tuple[set[str], set[str]]  # (paths changed, directories holding them)
+
+
+def _survey(project: Project, base: str, heads: dict[str, str]) -> dict[str, tuple[Touched, int]]:
+    """For each tree: the paths its pending work changes (with their directories), and
+    how many commits it has (git's commit-graph makes both cheap; they run in parallel)."""
+
+    def one(head: str) -> tuple[Touched, int]:
+        files = project.workspace.changed_paths(base, head)
+        directories = {p[:i] for p in files for i in range(len(p)) if p[i] == "/"}
+        return (files, directories), project.workspace.count(base, head)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(heads, pool.map(one, heads.values()), strict=True))
+
+
+def _meet(one: Touched, two: Touched) -> bool:
+    return bool(one[0] & two[0] or one[0] & two[1] or one[1] & two[0])
 
 
 @dataclass
@@ -151,11 +181,12 @@ class _Run:
     upstream: str
     fallback: bool
 
-    def merge_one(self, current: str, tree: str, head: str) -> tuple[str, TreeOutcome]:
+    def merge_one(
+        self, current: str, tree: str, head: str, *, commits: int
+    ) -> tuple[str, TreeOutcome]:
         """Merge one tree onto the integration so far: (new integration head, outcome).
         The tree's head first; if it conflicts or fails the test, its last good head."""
         repo = self.project.workspace.path
-        commits = self.project.history().ahead_behind(head, current)[0]
         candidates = [(head, False)]
         if self.fallback and self.good.get(tree) and self.good[tree] != head:
             candidates.append((self.good[tree], True))
@@ -168,7 +199,7 @@ class _Run:
                     conflicts = _collisions(self, tree, merged.conflicts)
                 continue
             message = f"Merge {tree} into next\n"
-            step = commit_tree(repo, merged.tree, [current, candidate], message, where=tree)
+            step = integration_commit(repo, merged.tree, [current, candidate], message)
             test = run_test(repo, step, self.command) if self.command else None
             if test is not None and test.status == "failed":
                 failed = failed or test

@@ -35,3 +35,19 @@ def commit_tree(repo: Path, tree: str, parents: list[str], message: str, *, wher
         args += ["-p", parent]
     out = run_git([*args, "-F", "-"], cwd=repo, input=message.encode(), where=where)
     return out.decode("ascii").strip()
+
+
+# Integration commits are throw-away (like linux-next's): one fixed identity.
+INTEGRATION_SIGNATURE = ("treemerge next", "next@treemerge.invalid")
+
+
+def integration_commit(repo: Path, tree: str, parents: list[str], message: str) -> str:
+    """A merge commit object written in process (no subprocess: `next` makes many)."""
+    import pygit2  # noqa: PLC0415 - only here
+
+    handle = pygit2.Repository(str(repo))
+    who = pygit2.Signature(*INTEGRATION_SIGNATURE)
+    oid = handle.create_commit(
+        None, who, who, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
+    )
+    return str(oid)

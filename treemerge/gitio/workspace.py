@@ -95,6 +95,21 @@ class WorkspaceRepo:
         self.git(*args, where=tree_id, timeout=TRANSFER_TIMEOUT)
         return FetchResult(tree_id, old, self.ref(tree_id))
 
+    def write_commit_graph(self) -> None:
+        """Refresh git's commit-graph file: merge bases and ranges over a long history
+        then cost milliseconds (incremental: only new commits are added)."""
+        self.git("commit-graph", "write", "--reachable", "--split", "--no-progress")
+
+    def changed_paths(self, base: str, head: str) -> set[str]:
+        """Paths changed between the merge base of `base` and `head`, and `head`
+        (both sides of a rename)."""
+        out = self.git("diff", "--name-only", "--no-renames", "-z", f"{base}...{head}")
+        return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+
+    def count(self, base: str, head: str) -> int:
+        """How many commits `head` has that `base` lacks."""
+        return int(self.git("rev-list", "--count", f"{base}..{head}").decode().strip() or 0)
+
     def push(self, url: str, refspecs: list[str], *, where: str) -> None:
         """Push to a tree. For a tree on this machine the receiving side runs with hooks
         off too (a local push would otherwise run the tree's own hooks); a server's hooks

@@ -1,0 +1,150 @@
+"""Benchmark: `treemerge next` over 20 trees of the Nova-scale fixture, against git.
+
+In the same run, on the same workspace repository:
+  * `treemerge next --no-test --json` (a fresh process: start-up, the pairwise matrix,
+    the chained merges, the report);
+  * the same chain by hand with git: `git merge-tree --write-tree` then
+    `git commit-tree` for each tree in order (no matrix);
+  * the same chain with `git merge` in a work tree (a checkout of the upstream's tip,
+    `git merge --no-ff` per tree, `git merge --abort` on a conflict).
+
+Usage: .venv/bin/python -m benchmarks.bench_next [--commits 60000] [--runs 5] [--write FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.report import update_section
+from treemerge.gitio.fastimport import Commit, import_commits
+from treemerge.gitio.run import git_call, run_git
+from treemerge.sandbox.fixture import Fixture, build_fixture
+
+ROOT = Path(__file__).resolve().parents[1]
+TREES = 20
+
+
+def add_trees(fixture: Fixture, count: int) -> list[str]:
+    """Extra subsystem trees, each with one pending commit on files of its own."""
+    tag = run_git(["rev-parse", f"{fixture.tags[-1]}^{{commit}}"], cwd=fixture.main).decode()
+    blocks, ids = [], []
+    for n in range(count - len(fixture.trees)):
+        ident, path = f"extra{n}", fixture.dest / "trees" / f"extra{n}.git"
+        run_git(["clone", "-q", "--bare", "--shared", str(fixture.main), str(path)])
+        files = {f"doc/extra{n}/notes-{k}.txt": f"extra {n} {k}\n".encode() for k in range(3)}
+        import_commits(
+            path, [Commit(f"extra{n}: notes", files, branch="for-main", parents=(tag.strip(),))]
+        )
+        blocks.append(
+            f'\n[subsystem "{ident}"]\ntitle = EXTRA {n}\n'
+            f"maintainers = E <e{n}@example.org>\ntree = trees/extra{n}.git\n"
+            f"branch = for-main\nfiles = doc/extra{n}/\n"
+        )
+        ids.append(ident)
+    with fixture.config.open("a", encoding="utf-8") as config:
+        config.write("".join(blocks))
+    return ids
+
+
+def timed(func: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def merge_tree_chain(repo: Path, base: str, trees: list[str]) -> None:
+    current = base
+    for tree in trees:
+        code, out = git_call(
+            ["merge-tree", "--write-tree", current, f"refs/trees/{tree}"], cwd=repo, ok=(0, 1)
+        )
+        if code == 0:
+            merged = out.decode().split()[0]
+            current = (
+                run_git(
+                    [
+                        "commit-tree",
+                        merged,
+                        "-p",
+                        current,
+                        "-p",
+                        f"refs/trees/{tree}",
+                        "-m",
+                        f"Merge {tree}",
+                    ],
+                    cwd=repo,
+                )
+                .decode()
+                .strip()
+            )
+
+
+def worktree_chain(checkout: Path, base: str, trees: list[str]) -> None:
+    run_git(["checkout", "-q", "--detach", base], cwd=checkout)
+    for tree in trees:
+        code, _ = git_call(
+            ["merge", "-q", "--no-ff", "--no-edit", f"refs/trees/{tree}"], cwd=checkout, ok=(0, 1)
+        )
+        if code:
+            run_git(["merge", "--abort"], cwd=checkout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--commits", type=int, default=60_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--write", type=Path, help="update this markdown file's section")
+    args = parser.parse_args()
+    config = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        fixture = build_fixture(Path(tmp) / "nova", config, commits=args.commits, releases=10)
+        extra = add_trees(fixture, TREES)
+        dest = fixture.dest
+        treemerge = [sys.executable, "-m", "treemerge"]
+        subprocess.run([*treemerge, "sync", "-q"], cwd=dest, check=True)
+        repo = dest / ".treemerge" / "repo.git"
+        base = run_git(["rev-parse", "refs/trees/main"], cwd=repo).decode().strip()
+        order = [*fixture.trees, *extra]
+        ours = timed(
+            lambda: subprocess.run(
+                [*treemerge, "next", "--no-test", "--json"],
+                cwd=dest,
+                stdout=subprocess.DEVNULL,
+                check=False,
+            ),
+            args.runs,
+        )
+        plumbing = timed(lambda: merge_tree_chain(repo, base, order), args.runs)
+        checkout = Path(tmp) / "checkout"
+        run_git(["clone", "-q", "--shared", str(repo), str(checkout)])
+        run_git(["fetch", "-q", str(repo), "+refs/trees/*:refs/trees/*"], cwd=checkout)
+        worktree = timed(lambda: worktree_chain(checkout, base, order), args.runs)
+    report = (
+        f"Nova-scale fixture, {args.commits:,} commits; {len(order)} trees (one pair "
+        f"conflicting); median of {args.runs} runs; {os.cpu_count()} cores.\n\n"
+        "| how | median | treemerge next / it |\n| --- | ---: | ---: |\n"
+        f"| `treemerge next --no-test --json` (with the pairwise matrix) | "
+        f"{ours * 1000:,.0f} ms | 1.00× |\n"
+        f"| `git merge-tree --write-tree` + `git commit-tree`, tree by tree | "
+        f"{plumbing * 1000:,.0f} ms | {ours / plumbing:.2f}× |\n"
+        f"| `git merge` in a work tree, tree by tree | {worktree * 1000:,.0f} ms | "
+        f"{ours / worktree:.2f}× |"
+    )
+    print(report)
+    if args.write:
+        update_section(args.write, "bench_next", report)
+
+
+if __name__ == "__main__":
+    main()
