@@ -99,7 +99,7 @@ def build_next(
     previous = _load_state(project)
     command = project.config.integration.test_command if run_tests else None
     good = _string_map(previous.get("good_heads"))
-    run = _Run(project, pairs, good, command, upstream, fallback)
+    run = _Run(project, pairs, good, command, upstream, fallback, _tested(previous))
     current, outcomes = base, []
     for tree, head in heads.items():
         current, outcome = run.merge_one(current, tree, head, commits=survey[tree][1])
@@ -112,7 +112,7 @@ def build_next(
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     result = NextResult(upstream, base, current, tuple(outcomes), names, cells, stamp)
     result = NextResult(**{**result.__dict__, "changes": changes(previous, result)})
-    _save_state(project, result, good)
+    _save_state(project, result, good, run.tested)
     return result
 
 
@@ -180,6 +180,20 @@ class _Run:
     command: str | None
     upstream: str
     fallback: bool
+    tested: dict[str, dict[str, object]] = field(default_factory=dict)  # by tree id
+
+    def _test(self, tree: str, step: str) -> TestRun | None:
+        """The test command's verdict on a merged tree: the same tree (same content,
+        same command) is not tested twice."""
+        if not self.command:
+            return None
+        key = f"{tree} {self.command}"
+        known = self.tested.get(key)
+        if known is not None:
+            return TestRun(str(known["status"]), str(known["output"]), 0.0)
+        result = run_test(self.project.workspace.path, step, self.command)
+        self.tested[key] = {"status": result.status, "output": result.output}
+        return result
 
     def merge_one(
         self, current: str, tree: str, head: str, *, commits: int
@@ -200,7 +214,7 @@ class _Run:
                 continue
             message = f"Merge {tree} into next\n"
             step = integration_commit(repo, merged.tree, [current, candidate], message)
-            test = run_test(repo, step, self.command) if self.command else None
+            test = self._test(merged.tree, step)
             if test is not None and test.status == "failed":
                 failed = failed or test
                 continue
@@ -276,10 +290,21 @@ def _load_state(project: Project) -> dict[str, object]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _save_state(project: Project, result: NextResult, good: dict[str, str]) -> None:
+def _tested(previous: dict[str, object]) -> dict[str, dict[str, object]]:
+    found = previous.get("tested")
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): v for k, v in found.items() if isinstance(v, dict)}
+
+
+def _save_state(
+    project: Project, result: NextResult, good: dict[str, str], tested: dict[str, dict[str, object]]
+) -> None:
+    keep = dict(list(tested.items())[-200:])  # recent verdicts are enough
     state = {
         "result": result.result,
         "good_heads": good,
+        "tested": keep,
         "left_out": list(result.left_out),
         "conflict_pairs": [sorted(p) for p in _conflict_pairs(result)],
     }

@@ -13,6 +13,7 @@ from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
 from treemerge.core.pull_lint import PullFacts, counts_by_author, explanations, lint_pull
 from treemerge.core.pullreq import Conflict, GitText, PullRequest
+from treemerge.failpoints import failpoint
 from treemerge.gitio.merge import merge_tree
 from treemerge.gitio.pullgit import GitBlocks, PullGit
 
@@ -65,6 +66,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         if not options.dry_run:
             if not exists:
                 git.create_tag(tag, check.head, summary, sign=options.sign)
+            failpoint("before-tag-push")
             if git.remote_tag(tree.url, tag) != check.head:
                 git.push_tag(tree.url, tag)
         text, messy = blocks.result()

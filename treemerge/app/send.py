@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from treemerge.app.project import Project
@@ -13,6 +13,7 @@ from treemerge.core.errors import EXIT_FINDINGS, TreemergeError
 from treemerge.core.people import email_of
 from treemerge.core.pullreq import PullRequest
 from treemerge.deliver import DeliveryError, PullMessage
+from treemerge.failpoints import failpoint
 from treemerge.store.records import PullRecord, Records
 
 RECORDS_FILE = "records.db"
@@ -56,11 +57,13 @@ def send_pull(project: Project, pull: PullRequest, *, method: str | None = None)
         if record.state in ("sent", "merged"):
             return SendOutcome(record, already_sent=True)
         record = store.update(record.id, "sending", method=method, error="")
+        failpoint("before-deliver")
         try:
             where = deliver(project, pull, message, method)
         except DeliveryError as exc:
             store.update(record.id, "failed", error=exc.message)
             raise
+        failpoint("after-deliver")
         record = store.update(record.id, "sent", delivered_to=where)
         store.supersede(pull.subsystem, pull.upstream, keep=record.id)
         return SendOutcome(record, already_sent=False)
@@ -146,7 +149,12 @@ def atomic_write(path: Path, text: str) -> None:
 def _to_forge(kind: str, project: Project, message: PullMessage) -> str:
     from treemerge.deliver.forge import ForgeClient, forge_settings, resolve_token  # noqa: PLC0415
 
-    settings = forge_settings(kind, project.config.delivery)
+    sub = project.config.subsystem(message.subsystem)
+    fork = sub.forge_fork if sub else None
+    settings = forge_settings(kind, project.config.delivery, head_owner=fork)
+    attempts = project.config.delivery.get("attempts")
+    if attempts:
+        settings = replace(settings, max_attempts=int(attempts))
     client = ForgeClient(settings, resolve_token(settings, os.environ))
     try:
         return client.deliver(message).url

@@ -31,13 +31,20 @@ def run_test(repo: Path, commit: str, command: str, *, timeout: float = TEST_TIM
     """Run `command` (a shell command line) in a fresh copy of `commit`'s tree.
 
     The tree is unpacked from `git archive` with tarfile's `data` filter: no file lands
-    outside the directory and no symlink is followed out of it.
+    outside the directory and no symlink is followed out of it. A tree that cannot be
+    unpacked so (a link pointing out of it, a name the file system refuses) fails the
+    step, saying why, and the command does not run.
     """
     archive = run_git(["archive", "--format=tar", commit], cwd=repo, where="next")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="treemerge-next-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError) as error:
+            # The tree's names are untrusted text: the report escapes them when shown.
+            why = f"cannot unpack {commit[:12]} for the test command: {error}"
+            return TestRun("failed", why, time.monotonic() - started)
         try:
             # The command line is the top maintainer's own (maintainers.cfg): a shell one.
             done = subprocess.run(  # noqa: S602

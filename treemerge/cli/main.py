@@ -35,6 +35,7 @@ COMMANDS = {
     "merge": ("treemerge.cli.review", "merge_command"),
     "audit": ("treemerge.cli.review", "audit_command"),
     "next": ("treemerge.cli.next", "next_command"),
+    "cron": ("treemerge.cli.cron", "cron_command"),
 }
 
 

@@ -61,7 +61,7 @@ def who(
     """
     wanted = list(paths)
     if paths_from is not None:
-        wanted += [line.rstrip("\r\n") for line in paths_from if line.strip()]
+        wanted += _path_lines(paths_from)
     if not wanted:
         raise UsageError("no paths: give PATH arguments or --paths-from FILE")
     cwd = Path.cwd()
@@ -78,6 +78,15 @@ def who(
     else:
         render(results, explain=explain)
     return EXIT_OK
+
+
+def _path_lines(stream: TextIO) -> list[str]:
+    """One path per line. A line ends at LF only: git allows a CR inside a name, so it is
+    part of the path (the CR of a CRLF file is dropped); blank lines are skipped."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:  # a text file reads "\r" as a line end unless told not to
+        reconfigure(newline="\n")
+    return [line.removesuffix("\n").removesuffix("\r") for line in stream if line.strip()]
 
 
 def _section_json(match: SectionMatch, *, explain: bool) -> dict[str, object]:

@@ -33,6 +33,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "from",
         "api-url",
         "repo",
+        "attempts",
     ),
     "integration": ("order", "test-command"),
     "subsystem": (
@@ -48,6 +49,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "files",
         "exclude",
         "regex",
+        "forge-fork",
     ),
 }
 
@@ -115,6 +117,7 @@ class SubsystemConfig:
     files: tuple[Value, ...] = ()
     exclude: tuple[Value, ...] = ()
     regex: tuple[Value, ...] = ()
+    forge_fork: str | None = None  # owner of the forge fork holding `branch` (github/gitea)
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,9 @@ def _delivery(sections: list[RawSection], file: str) -> DeliveryConfig:
     port = values.get("smtp-port")
     if port is not None and not port.text.isdigit():
         raise ConfigError(file, port.line, "expected a port number", key="smtp-port")
+    attempts = values.get("attempts")
+    if attempts is not None and not (attempts.text.isdigit() and int(attempts.text) >= 1):
+        raise ConfigError(file, attempts.line, "expected a whole number from 1", key="attempts")
     options = tuple((k, v.text) for k, v in values.items() if k != "method")
     return DeliveryConfig(method, options)
 
@@ -290,6 +296,7 @@ def _subsystem(section: RawSection, file: str) -> SubsystemConfig:
         files=_pattern_values(values.get("files")),
         exclude=_pattern_values(values.get("exclude")),
         regex=_pattern_values(values.get("regex")),
+        forge_fork=_text(values, "forge-fork", "") or None,
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from treemerge.core.errors import EXIT_USAGE, TreemergeError
+from treemerge.failpoints import failpoint
 
 SCHEMA_ID = "treemerge-records-1"
 State = Literal["prepared", "sending", "sent", "failed", "merged", "superseded"]
@@ -168,6 +169,7 @@ class Records:
             sets.append("sent=?")
             values.append(time.time())
         with self._transaction():
+            failpoint(f"record-{state}")  # inside the transaction: a kill must roll it back
             query = f"UPDATE pulls SET {', '.join(sets)} WHERE id=?"  # noqa: S608 - names checked
             self._db.execute(query, (*values, record_id))
         return self._rows("WHERE id=?", (record_id,))[0]

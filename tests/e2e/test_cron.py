@@ -1,0 +1,234 @@
+"""`treemerge cron` on the generated project: one idempotent cycle, the lock, quiet
+output, and crash safety (SIGKILL at many points, then a run to the end), with real
+SMTP on 127.0.0.1 and a forge's REST API served locally."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from email import message_from_bytes
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.forge_server import TOKEN, FakeForge
+from tests.e2e.smtp_server import Server
+from tests.helpers import run_cli
+from treemerge.sandbox.fixture import Fixture, build_fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ("libvirt", "vmware", "ironic")
+
+
+def make_fixture(tmp_path: Path, delivery: str = "method = none\n") -> Fixture:
+    config = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
+    fixture = build_fixture(
+        tmp_path / "nova", config, commits=40, files=150, releases=2, scenarios=SCENARIOS
+    )
+    text = fixture.config.read_text(encoding="utf-8")
+    text = text.replace("test-command = python -m compileall -q nova\n", "")
+    text = text.replace("[delivery]\nmethod = none\n", f"[delivery]\n{delivery}")
+    fixture.config.write_text(text, encoding="utf-8")
+    return fixture
+
+
+def cron(
+    fixture: Fixture, *args: str, failpoint: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`treemerge cron` as cron runs it: a process of its own."""
+    env = dict(os.environ)
+    env.pop("TREEMERGE_FAILPOINT", None)
+    if failpoint:
+        env["TREEMERGE_FAILPOINT"] = failpoint
+    return subprocess.run(
+        [sys.executable, "-m", "treemerge", "cron", *args],
+        cwd=fixture.dest,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def pulls(fixture: Fixture, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    result = run_cli(capsys, "-C", str(fixture.dest), "prs", "--json")
+    found: list[dict[str, object]] = json.loads(result.out)["pulls"]
+    return found
+
+
+def test_a_cycle_then_an_identical_quiet_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = make_fixture(tmp_path)
+    first = cron(fixture, "--quiet")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count(": sent") == 3
+    assert "vmware: sent" in first.stdout
+    assert "1 foreign path(s)" in first.stdout
+    assert sorted((p["subsystem"], p["state"]) for p in pulls(fixture, capsys)) == [
+        ("ironic", "sent"),
+        ("libvirt", "sent"),
+        ("vmware", "sent"),
+    ]
+    second = cron(fixture, "--quiet")
+    assert (second.returncode, second.stdout, second.stderr) == (0, "", "")
+    assert len(pulls(fixture, capsys)) == 3
+    log = [json.loads(line) for line in (fixture.dest / ".treemerge" / "cron.log").open()]
+    assert {entry["step"] for entry in log} == {"sync", "pull", "next", "status"}
+    assert all({"time", "run", "step", "tree", "status", "detail"} <= set(e) for e in log)
+    assert (fixture.dest / ".treemerge" / "next.html").is_file()
+
+
+def test_a_second_run_waits_for_none_and_a_killed_run_blocks_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = make_fixture(tmp_path)
+    lock = fixture.dest / ".treemerge" / "cron.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        busy = cron(fixture)
+    assert busy.returncode == 0
+    assert "another treemerge cron is running" in busy.stderr
+    assert not (fixture.dest / ".treemerge" / "cron.log").exists()
+    killed = cron(fixture, failpoint="after-sync")
+    assert killed.returncode == -signal.SIGKILL
+    finished = cron(fixture)
+    assert finished.returncode == 0, finished.stderr
+    assert len(pulls(fixture, capsys)) == 3
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "after-sync",
+        "before-tag-push",
+        "before-deliver",
+        "after-deliver",
+        "record-sent",
+        "record-sending@2",
+    ],
+)
+def test_killed_anywhere_then_run_to_the_end(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    serve: Callable[..., Server],
+    point: str,
+) -> None:
+    server = serve()
+    fixture = make_fixture(
+        tmp_path,
+        f"method = email\nsmtp-server = 127.0.0.1\nsmtp-port = "
+        f"{server.port}\nfrom = Bot <bot@example.org>\n",
+    )
+    killed = cron(fixture, failpoint=point)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    finished = cron(fixture)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    records = pulls(fixture, capsys)
+    assert sorted(str(p["subsystem"]) for p in records) == sorted(SCENARIOS)
+    assert {p["state"] for p in records} == {"sent"}
+    mails = [message_from_bytes(r.content, policy=default_policy) for r in server.handler.received]
+    ids = {str(m["Message-ID"]) for m in mails}
+    # Every pull arrived, each under exactly one Message-Id (a resend reuses it).
+    assert ids == {str(p["message_id"]) for p in records}
+    assert len(ids) == len(SCENARIOS)
+    for name in os.listdir(fixture.dest / ".treemerge"):
+        assert not name.endswith(".tmp")
+    assert cron(fixture, "--quiet").stdout == ""
+
+
+def test_smtp_down_and_an_unreachable_tree_leave_the_others_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.e2e.smtp_server import free_port
+
+    port = free_port()
+    fixture = make_fixture(
+        tmp_path,
+        f"method = email\nsmtp-server = 127.0.0.1\n"
+        f"smtp-port = {port}\nfrom = Bot <bot@example.org>\n",
+    )
+    (fixture.dest / "trees" / "ironic.git").rename(fixture.dest / "trees" / "ironic.away")
+    down = cron(fixture, "--quiet")
+    assert down.returncode == 3
+    assert "sync ironic: failed" in down.stdout
+    assert down.stdout.count(": failed") == 3  # ironic's sync, libvirt's and vmware's sends
+    states = {p["subsystem"]: p["state"] for p in pulls(fixture, capsys)}
+    assert states == {"libvirt": "failed", "vmware": "failed"}
+    again = cron(fixture, "--quiet")
+    assert (again.returncode, again.stdout) == (3, "")  # the same news is not repeated
+    from aiosmtpd.controller import Controller
+
+    from tests.e2e.smtp_server import Recorder, authenticator
+
+    handler = Recorder()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        (fixture.dest / "trees" / "ironic.away").rename(fixture.dest / "trees" / "ironic.git")
+        up = cron(fixture, "--quiet")
+    finally:
+        controller.stop()
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert len(handler.received) == 3
+    assert {p["state"] for p in pulls(fixture, capsys)} == {"sent"}
+
+
+def test_forge_errors_are_retried_on_the_next_run(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    forge_server: FakeForge,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TREEMERGE_TOKEN", TOKEN)
+    fixture = make_fixture(
+        tmp_path,
+        f"method = github\napi-url = {forge_server.github_url}\nrepo = nova/nova\nattempts = 1\n",
+    )
+    # Each team's branch lives in its own fork on the forge.
+    text = fixture.config.read_text()
+    for tree in SCENARIOS:
+        header = f'[subsystem "{tree}"]\n'
+        text = text.replace(header, f"{header}forge-fork = {tree}-team\n")
+    fixture.config.write_text(text)
+    forge_server.fail(502, times=1000, method="POST")
+    failing = cron(fixture)
+    assert failing.returncode == 3
+    assert TOKEN not in failing.stdout + failing.stderr
+    assert {p["state"] for p in pulls(fixture, capsys)} == {"failed"}
+    with forge_server._lock:  # the outage is over
+        forge_server._failures.clear()
+    healed = cron(fixture)
+    assert healed.returncode == 0, healed.stdout + healed.stderr
+    assert len(forge_server.pulls("github")) == 3
+    assert {p["state"] for p in pulls(fixture, capsys)} == {"sent"}
+
+
+def test_a_corrupt_records_file_is_named_and_never_reset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = make_fixture(tmp_path)
+    records = fixture.dest / ".treemerge" / "records.db"
+    records.parent.mkdir(parents=True, exist_ok=True)
+    records.write_bytes(b"this is not a database\n" * 100)
+    result = cron(fixture)
+    assert result.returncode == 2
+    assert f"{records}: not a treemerge records file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert records.read_bytes() == b"this is not a database\n" * 100
+    prs = run_cli(capsys, "-C", str(fixture.dest), "prs")
+    assert prs.code == 2
+    assert str(records) in prs.err

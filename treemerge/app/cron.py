@@ -1,0 +1,229 @@
+"""`cron`: one idempotent cycle for the scheduler.
+
+Lock, sync, then for every subsystem that is due by its schedule and has new pending
+work: check, request-pull (tag, push the tag), deliver, record; then `next` and
+`status`. Every step is one JSON line in the workspace log. A step that fails is
+reported and the others still run; the failed subsystem is retried on the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from treemerge.app.integration import build_next
+from treemerge.app.project import Project
+from treemerge.app.request_pull import RequestOptions, prepare_pull
+from treemerge.app.send import RECORDS_FILE, records, send_pull
+from treemerge.app.status import status
+from treemerge.app.sync import sync
+from treemerge.core.errors import TreemergeError
+from treemerge.core.schedule import ScheduleError, is_due
+from treemerge.failpoints import failpoint
+from treemerge.store.records import PullRecord
+
+LOCK_FILE = "cron.lock"
+LOG_FILE = "cron.log"
+REPORT_FILE = "next.html"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the cron log."""
+
+    step: str  # sync | pull | next | status
+    tree: str | None
+    status: str  # ok | sent | skipped | refused | failed | changed
+    detail: str
+    notable: bool = False  # worth a person's attention (printed with --quiet when new)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"step": self.step, "tree": self.tree, "status": self.status, "detail": self.detail}
+
+
+@dataclass
+class CronReport:
+    started: str
+    steps: list[Step] = field(default_factory=list)
+    locked_out: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(s.status == "failed" for s in self.steps)
+
+
+class Busy(TreemergeError):
+    """Another cron run holds the lock (not an error: that run does the work)."""
+
+    exit_code = 0
+
+
+@contextmanager
+def workspace_lock(workspace: Path) -> Iterator[None]:
+    """An exclusive lock for the run. The kernel drops it when the holder dies, however
+    it dies, so a killed run never blocks the next one."""
+    workspace.mkdir(parents=True, exist_ok=True)
+    path = workspace / LOCK_FILE
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise Busy(f"another treemerge cron is running (pid {holder}); nothing done") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+
+
+def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
+    """One cycle; every step is appended to the log as it happens."""
+    report = CronReport(now.isoformat(timespec="seconds"))
+    with workspace_lock(project.workspace.workspace):
+        log = Logger(project.workspace.workspace / LOG_FILE, report)
+        _sync(project, log)
+        failpoint("after-sync")
+        for sub in project.config.subsystems:
+            _pull(project, sub.id, sub.schedule, now, log)
+        _integrate(project, log)
+        _status(project, log)
+    return report
+
+
+class Logger:
+    def __init__(self, path: Path, report: CronReport) -> None:
+        self.path = path
+        self.report = report
+
+    def __call__(self, step: Step) -> None:
+        self.report.steps.append(step)
+        line = {
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "run": self.report.started,
+            **step.as_dict(),
+        }
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _sync(project: Project, log: Logger) -> None:
+    result = sync(project)
+    for failure in result.failures:
+        log(Step("sync", failure.tree, "failed", failure.message, notable=True))
+    changed = [r.tree for r in result.fetched if r.changed]
+    log(
+        Step(
+            "sync",
+            None,
+            "ok",
+            f"fetched {len(result.fetched)} trees; new work in {', '.join(changed) or 'none'}",
+        )
+    )
+    for tag in result.merged:
+        log(Step("sync", None, "merged", f"{tag} was merged upstream", notable=True))
+
+
+def _pull(project: Project, subsystem: str, schedule: str, now: dt.datetime, log: Logger) -> None:
+    """The subsystem's pull request, when it is due and has work not pulled yet."""
+    try:
+        head = project.workspace.ref(subsystem)
+        upstream = project.tree(subsystem).upstream
+        if head is None or upstream is None or project.workspace.ref(upstream) is None:
+            log(Step("pull", subsystem, "skipped", "not synced"))
+            return
+        last = _last_pull(project, subsystem)
+        retry = last is not None and last.state in ("failed", "sending", "prepared")
+        if last is not None and last.head == head and not retry:
+            log(Step("pull", subsystem, "skipped", f"{last.tag} already {last.state}"))
+            return
+        sent_at = dt.datetime.fromtimestamp(last.sent, dt.UTC) if last and last.sent else None
+        if not retry and not is_due(schedule, sent_at, now):
+            log(Step("pull", subsystem, "skipped", f"not due ({schedule})"))
+            return
+        _send(project, subsystem, now, log)
+    except (TreemergeError, ScheduleError) as exc:
+        log(Step("pull", subsystem, "failed", str(exc), notable=True))
+
+
+def _send(project: Project, subsystem: str, now: dt.datetime, log: Logger) -> None:
+    options = RequestOptions(date=now.strftime("%Y-%m-%d"), now=int(now.timestamp()))
+    pull = prepare_pull(project, subsystem, options)
+    if pull.check.commits == 0:
+        log(Step("pull", subsystem, "skipped", "no pending work"))
+        return
+    if pull.errors:
+        reasons = "; ".join(f.message for f in pull.errors)
+        log(Step("pull", subsystem, "refused", f"{pull.tag}: {reasons}", notable=True))
+        return
+    outcome = send_pull(project, pull)
+    if outcome.already_sent:
+        log(Step("pull", subsystem, "skipped", f"{pull.tag} already sent"))
+        return
+    verdict = f"{pull.check.violations} foreign path(s)" if pull.check.violations else "clean"
+    log(
+        Step(
+            "pull",
+            subsystem,
+            "sent",
+            f"{pull.tag} ({verdict}) -> {outcome.record.delivered_to}",
+            notable=True,
+        )
+    )
+
+
+def _last_pull(project: Project, subsystem: str) -> PullRecord | None:
+    if not (project.workspace.workspace / RECORDS_FILE).exists():
+        return None
+    store = records(project)
+    try:
+        return store.latest(subsystem)
+    finally:
+        store.close()
+
+
+def _integrate(project: Project, log: Logger) -> None:
+    try:
+        result = build_next(project)
+    except TreemergeError as exc:
+        log(Step("next", None, "failed", str(exc), notable=True))
+        return
+    from treemerge.app.send import atomic_write  # noqa: PLC0415
+    from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand
+
+    atomic_write(project.workspace.workspace / REPORT_FILE, render_next_html(result.as_dict()))
+    merged = sum(1 for t in result.trees if t.merged)
+    log(
+        Step(
+            "next",
+            None,
+            "ok",
+            f"{merged} of {len(result.trees)} trees merged; left out: "
+            f"{', '.join(result.left_out) or 'none'}",
+        )
+    )
+    for change in result.changes:
+        log(Step("next", None, "changed", change, notable=True))
+
+
+def _status(project: Project, log: Logger) -> None:
+    for row in status(project):
+        if row.tree == "main" or row.error:
+            continue
+        log(
+            Step(
+                "status",
+                row.tree,
+                "ok",
+                f"{row.ahead} ahead, {row.behind} behind, {row.violations} violation(s)",
+            )
+        )
