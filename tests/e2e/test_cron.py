@@ -232,3 +232,27 @@ def test_a_corrupt_records_file_is_named_and_never_reset(
     prs = run_cli(capsys, "-C", str(fixture.dest), "prs")
     assert prs.code == 2
     assert str(records) in prs.err
+
+
+def test_the_crontab_wrapper_logs_and_passes_the_exit_code_through(tmp_path: Path) -> None:
+    fixture = make_fixture(tmp_path)
+    (fixture.dest / "trees" / "vmware.git").rename(fixture.dest / "trees" / "vmware.away")
+    wrapper = ROOT / "scripts" / "treemerge-cron"
+    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ["HOME"]}  # as bare as cron's
+    done = subprocess.run(
+        [str(wrapper), str(fixture.dest)], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 3, done.stderr
+    assert "sync vmware: failed" in done.stdout
+    log = (fixture.dest / ".treemerge" / "cron-output.log").read_text()
+    assert "sync vmware: failed" in log
+    assert log.rstrip().endswith("== exit 3")
+    missing = subprocess.run(
+        [str(wrapper), str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr == f"treemerge-cron: no such directory: {tmp_path / 'nowhere'}\n"
