@@ -22,46 +22,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.report import update_section
+from benchmarks.common import add_trees, update_section, wall
 from treemerge.app.check import check_subsystem
 from treemerge.app.project import open_project
 from treemerge.gitio.run import run_git
-from treemerge.sandbox.fixture import Fixture, build_fixture
+from treemerge.sandbox.fixture import build_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 TREES = 20
 RANGE = 1800
-
-
-def wall(argv: Sequence[str], cwd: Path, runs: int, *, ok: tuple[int, ...] = (0,)) -> float:
-    """Median wall seconds of `runs` fresh processes (output discarded)."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - started)
-        if done.returncode not in ok:
-            raise SystemExit(f"exit {done.returncode}: {' '.join(argv)}")
-    return statistics.median(times)
-
-
-def add_trees(fixture: Fixture, count: int) -> None:
-    """More subsystem trees (copies of main at its last release) up to `count` in all."""
-    extra = count - len(fixture.trees)
-    blocks = []
-    for n in range(extra):
-        path = fixture.dest / "trees" / f"extra{n}.git"
-        run_git(["clone", "-q", "--bare", "--shared", str(fixture.main), str(path)])
-        run_git(["branch", "-f", "for-main", fixture.tags[-1]], cwd=path)
-        blocks.append(
-            f'\n[subsystem "extra{n}"]\ntitle = EXTRA {n}\nmaintainers = E <e{n}@example.org>\n'
-            f"tree = trees/extra{n}.git\nbranch = for-main\nfiles = doc/extra{n}/\n"
-        )
-    with fixture.config.open("a", encoding="utf-8") as config:
-        config.write("".join(blocks))
 
 
 def in_process(dest: Path, tip: str, runs: int) -> float:

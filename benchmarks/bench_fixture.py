@@ -18,10 +18,9 @@ import resource
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.common import timed
 from treemerge.gitio.fastimport import StreamWriter
 from treemerge.sandbox.fixture import Fixture, build_fixture, fixture_paths
 from treemerge.sandbox.history import write_main
@@ -29,15 +28,6 @@ from treemerge.sandbox.history import write_main
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
 NOVA_RELEASES = 10
-
-
-def timed(func: Callable[[], object], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    return times
 
 
 def build_in_temp(commits: int, releases: int, sizes: list[int]) -> None:

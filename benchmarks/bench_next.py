@@ -15,52 +15,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
-from benchmarks.report import update_section
-from treemerge.gitio.fastimport import Commit, import_commits
+from benchmarks.common import add_trees, timed, update_section, wall
 from treemerge.gitio.run import git_call, run_git
-from treemerge.sandbox.fixture import Fixture, build_fixture
+from treemerge.sandbox.fixture import build_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 TREES = 20
-
-
-def add_trees(fixture: Fixture, count: int) -> list[str]:
-    """Extra subsystem trees, each with one pending commit on files of its own."""
-    tag = run_git(["rev-parse", f"{fixture.tags[-1]}^{{commit}}"], cwd=fixture.main).decode()
-    blocks, ids = [], []
-    for n in range(count - len(fixture.trees)):
-        ident, path = f"extra{n}", fixture.dest / "trees" / f"extra{n}.git"
-        run_git(["clone", "-q", "--bare", "--shared", str(fixture.main), str(path)])
-        files = {f"doc/extra{n}/notes-{k}.txt": f"extra {n} {k}\n".encode() for k in range(3)}
-        import_commits(
-            path, [Commit(f"extra{n}: notes", files, branch="for-main", parents=(tag.strip(),))]
-        )
-        blocks.append(
-            f'\n[subsystem "{ident}"]\ntitle = EXTRA {n}\n'
-            f"maintainers = E <e{n}@example.org>\ntree = trees/extra{n}.git\n"
-            f"branch = for-main\nfiles = doc/extra{n}/\n"
-        )
-        ids.append(ident)
-    with fixture.config.open("a", encoding="utf-8") as config:
-        config.write("".join(blocks))
-    return ids
-
-
-def timed(func: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def merge_tree_chain(repo: Path, base: str, trees: list[str]) -> None:
@@ -116,20 +82,12 @@ def main() -> None:
         repo = dest / ".treemerge" / "repo.git"
         base = run_git(["rev-parse", "refs/trees/main"], cwd=repo).decode().strip()
         order = [*fixture.trees, *extra]
-        ours = timed(
-            lambda: subprocess.run(
-                [*treemerge, "next", "--no-test", "--json"],
-                cwd=dest,
-                stdout=subprocess.DEVNULL,
-                check=False,
-            ),
-            args.runs,
-        )
-        plumbing = timed(lambda: merge_tree_chain(repo, base, order), args.runs)
+        ours = wall([*treemerge, "next", "--no-test", "--json"], dest, args.runs, ok=(0, 1))
+        plumbing = median(timed(lambda: merge_tree_chain(repo, base, order), args.runs))
         checkout = Path(tmp) / "checkout"
         run_git(["clone", "-q", "--shared", str(repo), str(checkout)])
         run_git(["fetch", "-q", str(repo), "+refs/trees/*:refs/trees/*"], cwd=checkout)
-        worktree = timed(lambda: worktree_chain(checkout, base, order), args.runs)
+        worktree = median(timed(lambda: worktree_chain(checkout, base, order), args.runs))
     report = (
         f"Nova-scale fixture, {args.commits:,} commits; {len(order)} trees (one pair "
         f"conflicting); median of {args.runs} runs; {os.cpu_count()} cores.\n\n"

@@ -14,32 +14,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.report import update_section
+from benchmarks.common import update_section, wall
 from treemerge.gitio.run import run_git
 from treemerge.sandbox.fixture import build_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 RANGE = 1800
 TAG = "libvirt-for-main-bench"
-
-
-def wall(argv: Sequence[str], cwd: Path, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - started)
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"exit {done.returncode}: {' '.join(argv)}")
-    return statistics.median(times)
 
 
 def main() -> None:

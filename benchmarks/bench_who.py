@@ -21,25 +21,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.report import update_section
+from benchmarks.common import timed, update_section
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.gitio.fastimport import checkout_of_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "linux-3.6"
-
-
-def timed(func: Callable[[], object], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    return times
 
 
 def run_measured(argv: Sequence[str], cwd: Path, stdin: Path | None = None) -> tuple[float, int]:

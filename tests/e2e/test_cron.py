@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.forge_server import TOKEN, FakeForge
-from tests.e2e.smtp_server import Server
+from tests.e2e.smtp_server import Server, free_port, smtp_on
 from tests.helpers import run_cli
 from treemerge.sandbox.fixture import Fixture, build_fixture
 
@@ -147,8 +147,6 @@ def test_killed_anywhere_then_run_to_the_end(
 def test_smtp_down_and_an_unreachable_tree_leave_the_others_done(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.e2e.smtp_server import free_port
-
     port = free_port()
     fixture = make_fixture(
         tmp_path,
@@ -164,24 +162,9 @@ def test_smtp_down_and_an_unreachable_tree_leave_the_others_done(
     assert states == {"libvirt": "failed", "vmware": "failed"}
     again = cron(fixture, "--quiet")
     assert (again.returncode, again.stdout) == (3, "")  # the same news is not repeated
-    from aiosmtpd.controller import Controller
-
-    from tests.e2e.smtp_server import Recorder, authenticator
-
-    handler = Recorder()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
+    with smtp_on(port) as handler:
         (fixture.dest / "trees" / "ironic.away").rename(fixture.dest / "trees" / "ironic.git")
         up = cron(fixture, "--quiet")
-    finally:
-        controller.stop()
     assert up.returncode == 0, up.stdout + up.stderr
     assert len(handler.received) == 3
     assert {p["state"] for p in pulls(fixture, capsys)} == {"sent"}

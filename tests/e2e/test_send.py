@@ -10,10 +10,9 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.e2e.forge_server import TOKEN, FakeForge
-from tests.e2e.smtp_server import Recorder, Server, authenticator, free_port
+from tests.e2e.smtp_server import Server, free_port, smtp_on
 from tests.git.project import Project
 
 
@@ -94,19 +93,8 @@ def test_smtp_down_fails_then_the_retry_uses_the_same_message_id(project: Projec
     assert f"127.0.0.1:{port}" in down.err
     (failed,) = project.json("prs")["pulls"]
     assert (failed["state"], failed["attempts"]) == ("failed", 1)
-    handler = Recorder()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
+    with smtp_on(port) as handler:
         assert project.run("request-pull", "net", "--send").code == 0
-    finally:
-        controller.stop()
     (sent,) = project.json("prs")["pulls"]
     assert (sent["state"], sent["attempts"], sent["message_id"]) == (
         "sent",

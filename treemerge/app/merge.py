@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from treemerge.app.project import Project
 from treemerge.app.review import Review, upstream_head
-from treemerge.app.send import RECORDS_FILE, Refused, records
-from treemerge.core.errors import GitError, UsageError
+from treemerge.app.send import RECORDS_FILE, records
+from treemerge.core.errors import GitError, Refused, UsageError
 from treemerge.gitio.merge import commit_tree, merge_tree
 from treemerge.gitio.pullgit import PullGit
 from treemerge.gitio.workspace import tree_ref

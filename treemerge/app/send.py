@@ -9,7 +9,7 @@ from pathlib import Path
 
 from treemerge.app.project import Project
 from treemerge.app.request_pull import message_id
-from treemerge.core.errors import EXIT_FINDINGS, TreemergeError
+from treemerge.core.errors import Refused
 from treemerge.core.people import email_of
 from treemerge.core.pullreq import PullRequest
 from treemerge.deliver import DeliveryError, PullMessage
@@ -19,11 +19,6 @@ from treemerge.store.records import PullRecord, Records
 RECORDS_FILE = "records.db"
 PULLS_DIR = "pulls"
 
-
-class Refused(TreemergeError):
-    """treemerge will not do this as asked; the message says why and what overrides it."""
-
-    exit_code = EXIT_FINDINGS
 
 
 @dataclass(frozen=True)

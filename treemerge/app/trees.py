@@ -7,17 +7,11 @@ from pathlib import Path
 from typing import Literal
 
 from treemerge.app.project import Project, Tree
-from treemerge.core.errors import EXIT_FINDINGS, TreemergeError, UsageError
+from treemerge.core.errors import Refused, UsageError
 from treemerge.gitio.merge import commit_tree, merge_tree
 from treemerge.gitio.repo import Repository
 from treemerge.gitio.run import run_git
 from treemerge.gitio.workspace import is_remote, tree_ref
-
-
-class Refused(TreemergeError):
-    """treemerge will not do this as asked (the message says why and what overrides it)."""
-
-    exit_code = EXIT_FINDINGS
 
 
 @dataclass(frozen=True)

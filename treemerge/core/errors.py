@@ -33,6 +33,12 @@ class UsageError(TreemergeError):
     exit_code = EXIT_USAGE
 
 
+class Refused(TreemergeError):
+    """treemerge will not do this as asked: the message says why and what overrides it."""
+
+    exit_code = EXIT_FINDINGS
+
+
 class ConfigError(TreemergeError):
     """A configuration or ownership file is wrong; names file, line and key."""
 

@@ -1,0 +1,68 @@
+"""What the benchmarks share: timing, extra subsystem trees, writing the figures."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from treemerge.gitio.fastimport import Commit, import_commits
+from treemerge.gitio.run import run_git
+from treemerge.sandbox.fixture import Fixture
+
+
+def timed(func: Callable[[], object], runs: int) -> list[float]:
+    """Wall seconds of each of `runs` calls."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def wall(argv: Sequence[str], cwd: Path, runs: int, *, ok: tuple[int, ...] = (0,)) -> float:
+    """Median wall seconds of `runs` fresh processes (output discarded)."""
+
+    def once() -> None:
+        done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, check=False)
+        if done.returncode not in ok:
+            raise SystemExit(f"exit {done.returncode}: {' '.join(argv)}")
+
+    return statistics.median(timed(once, runs))
+
+
+def add_trees(fixture: Fixture, count: int) -> list[str]:
+    """Extra subsystem trees up to `count` in all, each with one pending commit on files
+    of its own (added to the fixture's maintainers.cfg)."""
+    tag = run_git(["rev-parse", f"{fixture.tags[-1]}^{{commit}}"], cwd=fixture.main).decode()
+    blocks, ids = [], []
+    for n in range(count - len(fixture.trees)):
+        ident, path = f"extra{n}", fixture.dest / "trees" / f"extra{n}.git"
+        run_git(["clone", "-q", "--bare", "--shared", str(fixture.main), str(path)])
+        files = {f"doc/extra{n}/notes-{k}.txt": f"extra {n} {k}\n".encode() for k in range(3)}
+        commit = Commit(f"extra{n}: notes", files, branch="for-main", parents=(tag.strip(),))
+        import_commits(path, [commit])
+        blocks.append(
+            f'\n[subsystem "{ident}"]\ntitle = EXTRA {n}\n'
+            f"maintainers = E <e{n}@example.org>\ntree = trees/extra{n}.git\n"
+            f"branch = for-main\nfiles = doc/extra{n}/\n"
+        )
+        ids.append(ident)
+    with fixture.config.open("a", encoding="utf-8") as config:
+        config.write("".join(blocks))
+    return ids
+
+
+def update_section(path: Path, name: str, report: str) -> None:
+    """Replace the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->` (appended
+    to the file when the markers are missing)."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    text = path.read_text() if path.exists() else ""
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    before, rest = text.split(begin, 1)
+    _, after = rest.split(end, 1)
+    path.write_text(f"{before}{begin}\n{report}\n{end}{after}")
