@@ -26,6 +26,7 @@ from treemerge.app.sync import sync
 from treemerge.core.errors import TreemergeError
 from treemerge.core.schedule import ScheduleError, is_due
 from treemerge.failpoints import failpoint
+from treemerge.store.files import atomic_write
 from treemerge.store.records import PullRecord
 
 LOCK_FILE = "cron.lock"
@@ -197,7 +198,6 @@ def _integrate(project: Project, log: Logger) -> None:
     except TreemergeError as exc:
         log(Step("next", None, "failed", str(exc), notable=True))
         return
-    from treemerge.app.send import atomic_write  # noqa: PLC0415
     from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand
 
     atomic_write(project.workspace.workspace / REPORT_FILE, render_next_html(result.as_dict()))

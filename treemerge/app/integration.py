@@ -17,10 +17,10 @@ from itertools import combinations
 from pathlib import Path
 
 from treemerge.app.project import Project
-from treemerge.app.send import atomic_write
 from treemerge.app.testrun import TestRun, run_test
 from treemerge.core.errors import UsageError
 from treemerge.gitio.merge import MergeResult, integration_commit, merge_tree
+from treemerge.store.files import atomic_write
 
 STATE_FILE = "next.json"
 

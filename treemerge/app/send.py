@@ -14,11 +14,11 @@ from treemerge.core.people import email_of
 from treemerge.core.pullreq import PullRequest
 from treemerge.deliver import DeliveryError, PullMessage
 from treemerge.failpoints import failpoint
+from treemerge.store.files import atomic_write
 from treemerge.store.records import PullRecord, Records
 
 RECORDS_FILE = "records.db"
 PULLS_DIR = "pulls"
-
 
 
 @dataclass(frozen=True)
@@ -129,16 +129,6 @@ def write_files(directory: Path, pull: PullRequest) -> Path:
     for suffix, text in forms.items():
         atomic_write(directory / f"{pull.tag}.{suffix}", text)
     return directory / f"{pull.tag}.txt"
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a reader sees the old file or the new, never half."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", encoding="utf-8", errors="surrogateescape") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
 
 
 def _to_forge(kind: str, project: Project, message: PullMessage) -> str:

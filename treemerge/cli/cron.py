@@ -10,10 +10,10 @@ import click
 
 from treemerge.app.cron import Busy, CronReport, Step, run_cron
 from treemerge.app.project import Project, open_project
-from treemerge.app.send import atomic_write
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.errors import EXIT_FAILURE, EXIT_OK
+from treemerge.store.files import atomic_write
 
 SEEN_FILE = "cron-seen.json"
 STYLE = {"failed": "bold red", "refused": "yellow", "sent": "green", "changed": "cyan"}

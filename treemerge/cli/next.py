@@ -8,10 +8,10 @@ import click
 
 from treemerge.app.integration import NextResult, build_next
 from treemerge.app.project import open_project
-from treemerge.app.send import atomic_write
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+from treemerge.store.files import atomic_write
 
 
 @click.command("next")
