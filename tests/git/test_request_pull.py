@@ -232,3 +232,14 @@ def test_signed_tag_with_a_throwaway_ssh_key(project: Project, tmp_path: Path) -
                               text=True, check=False)  # fmt: skip
     assert verified.returncode == 0, verified.stderr
     assert 'Good "git" signature for net@example.org' in verified.stderr
+
+
+def test_a_summary_that_is_not_utf8_is_a_clear_error(project: Project, tmp_path: Path) -> None:
+    project.commit("net", {"net/core.c": "x\n"}, "net: x")
+    project.run("sync")
+    summary = tmp_path / "latin1.txt"
+    summary.write_bytes(b"Caf\xe9 fixes\n")
+    result = project.run("request-pull", "net", "--message", str(summary), "--dry-run")
+    assert result.code == 2
+    assert f"--message {summary}: not UTF-8 text" in result.err
+    assert "internal error" not in result.err

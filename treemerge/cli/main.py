@@ -13,6 +13,7 @@ from treemerge import __version__
 from treemerge.cli.options import forget_settings, global_options, settings
 from treemerge.cli.output import error
 from treemerge.core.errors import EXIT_FAILURE, EXIT_USAGE, TreemergeError
+from treemerge.core.escape import escape_text
 
 EPILOG = """\
 Exit codes: 0 all good; 1 findings (ownership violations, conflicts, lint errors);
@@ -107,7 +108,7 @@ def _internal_error(exc: Exception) -> int:
     if verbose:
         traceback.print_exc()
     print(
-        f"treemerge: internal error: {type(exc).__name__}: {exc}"
+        f"treemerge: internal error: {type(exc).__name__}: {escape_text(str(exc))}"
         + ("" if verbose else " (run with -v for the traceback)"),
         file=sys.stderr,
     )

@@ -16,7 +16,7 @@ from treemerge.app.request_pull import RequestOptions, prepare_pull
 from treemerge.app.send import records, send_pull
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
-from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from treemerge.core.pullreq import PullRequest
 from treemerge.store.records import STATES
 
@@ -77,7 +77,7 @@ def request_pull_command(
         now=now,
         head=head,
         tag=tag,
-        message=message_file.read() if message_file else None,
+        message=_read_summary(message_file),
         sign=sign,
         dry_run=dry_run,
         allow_fresh=allow_fresh,
@@ -91,6 +91,15 @@ def request_pull_command(
             verb = "was already sent" if outcome.already_sent else "sent"
             console(stderr=True).print(safe(f"{pull.tag} {verb}: {outcome.record.delivered_to}"))
     return EXIT_FINDINGS if pull.errors else EXIT_OK
+
+
+def _read_summary(source: TextIO | None) -> str | None:
+    if source is None:
+        return None
+    try:
+        return source.read()
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--message {source.name}: not UTF-8 text ({exc.reason})") from None
 
 
 def _write(pull: PullRequest, fmt: str, output: Path | None) -> None:

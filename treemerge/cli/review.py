@@ -118,7 +118,9 @@ def merge_command(
         out.print(
             safe(f"merged {result.tag} into {result.upstream}: {result.commit[:12]}, {where}")
         )
-    for line in result.message.splitlines():
+    # Lines end at LF only: str.splitlines() would also break at CR, VT, FF, \x1c-\x1e and
+    # more, hiding those characters of the tag message instead of showing them escaped.
+    for line in result.message.removesuffix("\n").split("\n"):
         out.print(safe(f"    {line}"))
     return EXIT_OK
 

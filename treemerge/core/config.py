@@ -244,10 +244,10 @@ def _delivery(sections: list[RawSection], file: str) -> DeliveryConfig:
     method = _choice(values, "method", DELIVERY_METHODS, "none", file)
     _choice(values, "smtp-encryption", SMTP_ENCRYPTIONS, "tls", file)
     port = values.get("smtp-port")
-    if port is not None and not port.text.isdigit():
+    if port is not None and not _is_number(port.text):
         raise ConfigError(file, port.line, "expected a port number", key="smtp-port")
     attempts = values.get("attempts")
-    if attempts is not None and not (attempts.text.isdigit() and int(attempts.text) >= 1):
+    if attempts is not None and not (_is_number(attempts.text) and int(attempts.text) >= 1):
         raise ConfigError(file, attempts.line, "expected a whole number from 1", key="attempts")
     options = tuple((k, v.text) for k, v in values.items() if k != "method")
     return DeliveryConfig(method, options)
@@ -362,6 +362,11 @@ def _choice(
     if value.text not in choices:
         raise ConfigError(file, value.line, f"expected one of {', '.join(choices)}", key=key)
     return value.text
+
+
+def _is_number(text: str) -> bool:
+    # ASCII digits only: str.isdigit() is also true of "²", which int() refuses.
+    return text.isascii() and text.isdigit()
 
 
 def _is_cron(text: str) -> bool:

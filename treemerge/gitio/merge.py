@@ -33,7 +33,9 @@ def commit_tree(repo: Path, tree: str, parents: list[str], message: str, *, wher
     args = ["commit-tree", tree]
     for parent in parents:
         args += ["-p", parent]
-    out = run_git([*args, "-F", "-"], cwd=repo, input=message.encode(), where=where)
+    # Text from a tree that was not UTF-8 goes back out as the bytes it came in as.
+    data = message.encode("utf-8", "surrogateescape")
+    out = run_git([*args, "-F", "-"], cwd=repo, input=data, where=where)
     return out.decode("ascii").strip()
 
 

@@ -97,7 +97,7 @@ class PullGit:
     def create_tag(self, name: str, head: str, message: str, *, sign: bool) -> None:
         """An annotated tag; `sign` uses the user's configured signing (gpg or ssh)."""
         args = ["tag", "-s" if sign else "-a", "-F", "-", name, head]
-        self._git(*args, input=message.encode())
+        self._git(*args, input=message.encode("utf-8", "surrogateescape"))
 
     def diffstat(self, base: str, head: str) -> str:
         return self._git("diff", "-M", "--stat", "--summary", base, head)
