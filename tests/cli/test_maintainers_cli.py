@@ -125,3 +125,16 @@ def test_config_ownership(repo: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert result.code == 0, result.err
     names = [s["name"] for s in json.loads(result.out)["paths"][0]["sections"]]
     assert names == ["TOOLS", "THE REST"]
+
+
+def test_a_maintainers_file_missing_from_the_tree_names_the_config_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "maintainers.cfg").write_text(
+        '[main]\nurl = .\nmaintainers-file = OWNERS\n\n[subsystem "t"]\nfiles = tools/\n'
+    )
+    result = run_cli(capsys, "who", "tools/build.sh")
+    assert result.code == 2
+    assert result.err.strip() == (
+        "error: maintainers.cfg:3: maintainers-file: OWNERS is not in the tree at HEAD"
+    )

@@ -111,21 +111,23 @@ def load_ownership(
         ownership = _maintainers_from_disk(maintainers)
         source = str(maintainers)
     elif config is not None:
-        kernel_file = None
-        if config.main.maintainers_file:
-            kernel_file = _maintainers_from_tree(tree, config.main.maintainers_file)
-        ownership = combine(config, kernel_file)
+        ownership = combine(config, configured_maintainers(config, tree))
         source = config.file
     else:
         ownership = _maintainers_from_tree(tree, "MAINTAINERS", hint=True)
         source = f"MAINTAINERS at {tree.rev}"
     index = OwnershipIndex(ownership, tree.is_dir)
     if strict:
-        errors = ownership.errors + tuple(d for d in index.diagnostics if d.severity == "error")
-        if errors:
-            first = errors[0]
-            raise ConfigError(first.file, first.line, first.message, key=first.key)
+        raise_first_error(ownership, index)
     return OwnershipContext(ownership, index, tree, repository, source)
+
+
+def raise_first_error(ownership: Ownership, index: OwnershipIndex) -> None:
+    """Ownership that cannot be used as it is stops here, naming file, line and key."""
+    errors = ownership.errors + tuple(d for d in index.diagnostics if d.severity == "error")
+    if errors:
+        first = errors[0]
+        raise ConfigError(first.file, first.line, first.message, key=first.key)
 
 
 def _default_rev(repository: Repository, config: Config | None) -> str:
@@ -140,6 +142,22 @@ def _maintainers_from_disk(path: Path) -> Ownership:
     except OSError as exc:
         raise UsageError(f"--maintainers {path}: {exc.strerror}") from None
     return parse_maintainers(data, str(path))
+
+
+def configured_maintainers(config: Config, tree: GitTree) -> Ownership | None:
+    """The MAINTAINERS file maintainers.cfg names (`maintainers-file`), read from `tree`."""
+    name = config.main.maintainers_file
+    if not name:
+        return None
+    data = tree.read(name)
+    if data is None:
+        raise ConfigError(
+            config.file,
+            config.main.maintainers_file_line,
+            f"{name} is not in the tree at {tree.rev}",
+            key="maintainers-file",
+        )
+    return parse_maintainers(data, f"{tree.rev}:{name}")
 
 
 def _maintainers_from_tree(tree: GitTree, name: str, *, hint: bool = False) -> Ownership:

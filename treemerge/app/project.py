@@ -6,10 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from treemerge.app.ownership import find_config, read_config
+from treemerge.app.ownership import (
+    configured_maintainers,
+    find_config,
+    raise_first_error,
+    read_config,
+)
 from treemerge.core.config import Config
-from treemerge.core.errors import ConfigError, UsageError
-from treemerge.core.maintainers_file import parse_maintainers
+from treemerge.core.errors import UsageError
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.ownership import combine
 from treemerge.gitio.history import History
@@ -97,19 +101,10 @@ class Project:
 
     def _compile_ownership(self, commit: str) -> OwnershipIndex:
         tree = Repository(self.workspace.path).tree(commit)
-        kernel = None
-        name = self.config.main.maintainers_file
-        if name:
-            data = tree.read(name)
-            if data is None:
-                raise UsageError(f"maintainers-file {name} is not in the tree at {commit[:12]}")
-            kernel = parse_maintainers(data, f"{commit[:12]}:{name}")
+        kernel = configured_maintainers(self.config, tree)
         ownership = combine(self.config, kernel)
         index = OwnershipIndex(ownership, tree.is_dir)
-        errors = ownership.errors + tuple(d for d in index.diagnostics if d.severity == "error")
-        if errors:
-            first = errors[0]
-            raise ConfigError(first.file, first.line, first.message, key=first.key)
+        raise_first_error(ownership, index)
         return index
 
 

@@ -84,6 +84,7 @@ class MainConfig:
     maintainers_file: str | None = None
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
+    maintainers_file_line: int | None = None  # where `maintainers-file =` stands
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,7 @@ def _main(section: RawSection, file: str) -> MainConfig:
         maintainers_file=maintainers_file.text if maintainers_file else None,
         to=values["to"].items() if "to" in values else (),
         cc=values["cc"].items() if "cc" in values else (),
+        maintainers_file_line=maintainers_file.line if maintainers_file else None,
     )
 
 
