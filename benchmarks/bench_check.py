@@ -24,13 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import add_trees, update_section, wall
+from benchmarks.common import add_trees, arguments, nova_fixture, update_section, wall
 from treemerge.app.check import check_subsystem
 from treemerge.app.project import open_project
 from treemerge.gitio.run import run_git
-from treemerge.sandbox.fixture import build_fixture
 
-ROOT = Path(__file__).resolve().parents[1]
 TREES = 20
 RANGE = 1800
 
@@ -49,16 +47,11 @@ def in_process(dest: Path, tip: str, runs: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--commits", type=int, default=60_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--write", type=Path, help="update this markdown file's section")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     treemerge = [sys.executable, "-m", "treemerge"]
-    config = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        fixture = build_fixture(Path(tmp) / "nova", config, commits=args.commits, releases=10)
+        fixture = nova_fixture(tmp, args.commits)
         built = time.perf_counter() - started
         add_trees(fixture, TREES)
         dest = fixture.dest

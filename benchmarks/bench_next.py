@@ -13,7 +13,6 @@ Usage: .venv/bin/python -m benchmarks.bench_next [--commits 60000] [--runs 5] [-
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -21,11 +20,9 @@ import tempfile
 from pathlib import Path
 from statistics import median
 
-from benchmarks.common import add_trees, timed, update_section, wall
+from benchmarks.common import add_trees, arguments, nova_fixture, timed, update_section, wall
 from treemerge.gitio.run import git_call, run_git
-from treemerge.sandbox.fixture import build_fixture
 
-ROOT = Path(__file__).resolve().parents[1]
 TREES = 20
 
 
@@ -67,14 +64,9 @@ def worktree_chain(checkout: Path, base: str, trees: list[str]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--commits", type=int, default=60_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--write", type=Path, help="update this markdown file's section")
-    args = parser.parse_args()
-    config = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
+    args = arguments(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
-        fixture = build_fixture(Path(tmp) / "nova", config, commits=args.commits, releases=10)
+        fixture = nova_fixture(tmp, args.commits)
         extra = add_trees(fixture, TREES)
         dest = fixture.dest
         treemerge = [sys.executable, "-m", "treemerge"]

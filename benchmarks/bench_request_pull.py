@@ -12,31 +12,22 @@ Usage: .venv/bin/python -m benchmarks.bench_request_pull [--commits 60000] [--ru
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-from benchmarks.common import update_section, wall
+from benchmarks.common import arguments, nova_fixture, update_section, wall
 from treemerge.gitio.run import run_git
-from treemerge.sandbox.fixture import build_fixture
 
-ROOT = Path(__file__).resolve().parents[1]
 RANGE = 1800
 TAG = "libvirt-for-main-bench"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--commits", type=int, default=60_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--write", type=Path, help="update this markdown file's section")
-    args = parser.parse_args()
-    config = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
+    args = arguments(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
-        fixture = build_fixture(Path(tmp) / "nova", config, commits=args.commits, releases=10)
+        fixture = nova_fixture(tmp, args.commits)
         dest = fixture.dest
         subprocess.run([sys.executable, "-m", "treemerge", "sync", "-q"], cwd=dest, check=True)
         repo = dest / ".treemerge" / "repo.git"

@@ -14,7 +14,6 @@ Usage: .venv/bin/python -m benchmarks.bench_who [--runs 5] [--write docs/perform
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.common import timed, update_section
+from benchmarks.common import arguments, timed, update_section
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.gitio.fastimport import checkout_of_paths
@@ -69,10 +68,7 @@ def median_ms(times: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--write", type=Path, help="update this markdown file's section")
-    args = parser.parse_args()
+    args = arguments(__doc__, commits=False)
     if not (DATA / "files.txt").is_file():
         raise SystemExit(f"the Linux 3.6 data is not at {DATA}")
     files = DATA / "files.txt"

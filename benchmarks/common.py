@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import time
@@ -10,7 +11,26 @@ from pathlib import Path
 
 from treemerge.gitio.fastimport import Commit, import_commits
 from treemerge.gitio.run import run_git
-from treemerge.sandbox.fixture import Fixture
+from treemerge.sandbox.fixture import Fixture, build_fixture
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def arguments(doc: str, *, commits: bool = True) -> argparse.Namespace:
+    """The options every benchmark takes: --runs, --write FILE, and --commits."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", maxsplit=1)[0])
+    if commits:
+        parser.add_argument("--commits", type=int, default=60_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--write", type=Path, help="update this markdown file's section")
+    return parser.parse_args()
+
+
+def nova_fixture(directory: str, commits: int) -> Fixture:
+    """The Nova-scale fixture (10 releases, seven subsystem trees) with this
+    repository's maintainers.cfg."""
+    config = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
+    return build_fixture(Path(directory) / "nova", config, commits=commits, releases=10)
 
 
 def timed(func: Callable[[], object], runs: int) -> list[float]:

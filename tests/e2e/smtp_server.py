@@ -122,18 +122,8 @@ def serve() -> Iterator[Callable[..., Server]]:
     controllers: list[Controller] = []
 
     def start(**options: Any) -> Server:
-        handler = Recorder()
-        port = free_port()
-        controller = Controller(
-            handler,
-            hostname="127.0.0.1",
-            port=port,
-            authenticator=authenticator,
-            auth_require_tls=False,
-            **options,
-        )
-        controller.start()
-        controllers.append(controller)
+        handler, port = Recorder(), free_port()
+        controllers.append(started(handler, port, **options))
         return Server(handler, port)
 
     yield start
@@ -172,18 +162,25 @@ def server_tls(certificate: tuple[Path, Path]) -> ssl.SSLContext:
     return context
 
 
-@contextmanager
-def smtp_on(port: int) -> Iterator[Recorder]:
-    """An SMTP server on a given port of 127.0.0.1 (one that was down a moment ago)."""
-    handler = Recorder()
+def started(handler: Recorder, port: int, **options: Any) -> Controller:
+    """A running aiosmtpd server on 127.0.0.1:port offering AUTH without TLS."""
     controller = Controller(
         handler,
         hostname="127.0.0.1",
         port=port,
         authenticator=authenticator,
         auth_require_tls=False,
+        **options,
     )
     controller.start()
+    return controller
+
+
+@contextmanager
+def smtp_on(port: int) -> Iterator[Recorder]:
+    """An SMTP server on a given port of 127.0.0.1 (one that was down a moment ago)."""
+    handler = Recorder()
+    controller = started(handler, port)
     try:
         yield handler
     finally:

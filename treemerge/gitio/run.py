@@ -11,6 +11,7 @@ import os
 import subprocess
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from treemerge.core.errors import GitError
 
@@ -57,37 +58,26 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_git(
-    args: Sequence[str],
-    *,
-    cwd: Path | str | None = None,
-    input: bytes | None = None,
-    env: Mapping[str, str] | None = None,
-    where: str = "",
-    timeout: float | None = None,
-) -> bytes:
-    """Run `git ARGS` and return its standard output; raise GitError when it fails.
+class GitOptions(TypedDict, total=False):
+    """How to run one git command (every runner below takes these)."""
 
-    `where` names the tree or repository in the error message.
-    """
-    _, out = git_call(args, cwd=cwd, input=input, env=env, where=where, timeout=timeout)
-    return out
+    cwd: Path | str | None
+    input: bytes | None
+    env: Mapping[str, str] | None
+    where: str  # the tree or repository named in an error message
+    timeout: float | None
+
+
+def run_git(args: Sequence[str], **options: Unpack[GitOptions]) -> bytes:
+    """Run `git ARGS` and return its standard output; raise GitError when it fails."""
+    return git_capture(args, **options)[1]
 
 
 def git_call(
-    args: Sequence[str],
-    *,
-    cwd: Path | str | None = None,
-    input: bytes | None = None,
-    env: Mapping[str, str] | None = None,
-    where: str = "",
-    timeout: float | None = None,
-    ok: Collection[int] = (0,),
+    args: Sequence[str], *, ok: Collection[int] = (0,), **options: Unpack[GitOptions]
 ) -> tuple[int, bytes]:
     """Run `git ARGS`; its exit status (one of `ok`) and standard output, else GitError."""
-    code, out, _ = git_capture(
-        args, cwd=cwd, input=input, env=env, where=where, timeout=timeout, ok=ok
-    )
+    code, out, _ = git_capture(args, ok=ok, **options)
     return code, out
 
 
