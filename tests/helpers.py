@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,3 +49,35 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     captured = capsys.readouterr()
     code = exit_info.value.code
     return Result(code if isinstance(code, int) else 0, captured.out, captured.err)
+
+
+@contextmanager
+def serving_git(base: Path, *, push: bool = False) -> Iterator[str]:
+    """A real `git daemon` on 127.0.0.1 serving the repositories below `base` (and
+    taking pushes with `push`); yields its git:// URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    argv = [
+        "git",
+        "daemon",
+        "--reuseaddr",
+        "--export-all",
+        "--listen=127.0.0.1",
+        f"--port={port}",
+        f"--base-path={base}",
+    ]
+    if push:
+        argv.append("--enable=receive-pack")
+    daemon = subprocess.Popen([*argv, str(base)], stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield f"git://127.0.0.1:{port}"
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)

@@ -19,7 +19,7 @@ import pytest
 
 from tests.e2e.forge_server import TOKEN, FakeForge
 from tests.e2e.smtp_server import Server, free_port, smtp_on
-from tests.helpers import run_cli
+from tests.helpers import run_cli, serving_git
 from treemerge.sandbox.fixture import Fixture, build_fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -239,3 +239,26 @@ def test_the_crontab_wrapper_logs_and_passes_the_exit_code_through(tmp_path: Pat
     )
     assert missing.returncode == 2
     assert missing.stderr == f"treemerge-cron: no such directory: {tmp_path / 'nowhere'}\n"
+
+
+def test_a_cycle_over_git_daemon(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every tree reached over git:// (tags pushed the same way), as on a real server."""
+    fixture = make_fixture(tmp_path)
+    with serving_git(fixture.dest, push=True) as url:
+        text = fixture.config.read_text()
+        text = text.replace("url = main.git", f"url = {url}/main.git")
+        text = text.replace("tree = trees/", f"tree = {url}/trees/")
+        fixture.config.write_text(text)
+        done = cron(fixture, "--quiet")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.count(": sent") == 3
+        again = cron(fixture, "--quiet")
+    assert (again.returncode, again.stdout) == (0, "")
+    tags = subprocess.run(
+        ["git", "tag", "-l", "vmware-for-main-*"],
+        cwd=fixture.trees["vmware"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert len(tags) == 1

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.git.project import Project
-from tests.helpers import git
+from tests.helpers import git, serving_git
 
 
 @pytest.fixture
@@ -54,8 +51,9 @@ def test_trust_tree_upstream_is_another_subsystem(project: Project) -> None:
     assert project.run("tree", "create", "wireless").code == 0
     wifi = project.root / "trees" / "wireless.git"
     assert git(wifi, "rev-parse", "refs/heads/for-net").strip() == net_work
-    project.commit("wireless", {"net/wireless/wifi.c": "faster\n", "net/core.c": "oops\n"},
-                   "wireless: work")  # fmt: skip
+    project.commit(
+        "wireless", {"net/wireless/wifi.c": "faster\n", "net/core.c": "oops\n"}, "wireless: work"
+    )
     project.run("sync")
     document = project.json("check", "wireless")
     assert document["upstream"] == "net"
@@ -138,34 +136,13 @@ def test_status_json(project: Project) -> None:
     assert "net" in human.out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def git_daemon(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A real `git daemon` on 127.0.0.1 serving tmp_path/served."""
     served = tmp_path / "served"
     served.mkdir()
-    port = _free_port()
-    daemon = subprocess.Popen(
-        ["git", "daemon", "--reuseaddr", "--export-all", "--listen=127.0.0.1", f"--port={port}",
-         f"--base-path={served}", str(served)],
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"git://127.0.0.1:{port}", served
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=10)
+    with serving_git(served) as url:
+        yield url, served
 
 
 def test_sync_over_git_daemon(project: Project, git_daemon: tuple[str, Path]) -> None:
