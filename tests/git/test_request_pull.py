@@ -243,3 +243,30 @@ def test_a_summary_that_is_not_utf8_is_a_clear_error(project: Project, tmp_path:
     assert result.code == 2
     assert f"--message {summary}: not UTF-8 text" in result.err
     assert "internal error" not in result.err
+
+
+def test_the_summary_written_in_the_editor(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.commit("net", {"net/core.c": "x\n"}, "net: x")
+    project.run("sync")
+    editor = tmp_path / "editor.sh"
+    seen = tmp_path / "template.txt"
+    editor.write_text(
+        "#!/bin/sh\n"
+        f'cp "$1" {seen}\n'
+        'printf "Networking for 1.1\\n\\n# a note to self\\nFaster core.\\n" > "$1"\n'
+    )
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    document = request(project, "--edit")
+    assert document["summary"] == "Networking for 1.1\n\nFaster core.\n"
+    tree = project.root / "trees" / "net.git"
+    assert "Faster core." in git(tree, "cat-file", "tag", str(document["tag"]))
+    assert "becomes the tag's message" in seen.read_text()
+    editor.write_text('#!/bin/sh\nprintf "# only comments\\n" > "$1"\n')
+    project.commit("net", {"net/core.c": "y\n"}, "net: y")
+    project.run("sync")
+    empty = project.run("request-pull", "net", "--edit")
+    assert empty.code == 2
+    assert "empty summary: nothing done" in empty.err

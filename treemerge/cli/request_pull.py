@@ -31,6 +31,7 @@ from treemerge.store.records import STATES
     type=click.File("r", encoding="utf-8"),
     help="The summary (the tag message) from FILE ('-' for standard input).",
 )
+@click.option("--edit", is_flag=True, help="Write the summary in your $EDITOR (as git does).")
 @click.option("--sign", is_flag=True, help="Sign the tag with your git signing key (gpg or ssh).")
 @click.option(
     "--format",
@@ -54,6 +55,7 @@ def request_pull_command(
     head: str | None,
     tag: str | None,
     message_file: TextIO | None,
+    edit: bool,
     sign: bool,
     fmt: str,
     output: Path | None,
@@ -77,7 +79,9 @@ def request_pull_command(
         now=now,
         head=head,
         tag=tag,
-        message=_read_summary(message_file),
+        message=_edit(subsystem, _read_summary(message_file))
+        if edit
+        else _read_summary(message_file),
         sign=sign,
         dry_run=dry_run,
         allow_fresh=allow_fresh,
@@ -100,6 +104,28 @@ def _read_summary(source: TextIO | None) -> str | None:
         return source.read()
     except UnicodeDecodeError as exc:
         raise UsageError(f"--message {source.name}: not UTF-8 text ({exc.reason})") from None
+
+
+EDIT_TEMPLATE = """\
+{summary}
+# The summary of the {subsystem} pull request: it becomes the tag's message and the
+# text between the dashes of the request. Say what the pull brings, and why any path
+# outside {subsystem}'s own changes (name the path). Lines starting with '#' are
+# dropped; an empty summary aborts.
+"""
+
+
+def _edit(subsystem: str, summary: str | None) -> str:
+    """The summary as written in the user's editor (git's rules: '#' lines dropped)."""
+    text = click.edit(
+        EDIT_TEMPLATE.format(summary=summary or "", subsystem=subsystem),
+        extension=".txt",
+        require_save=True,
+    )
+    kept = "\n".join(line for line in (text or "").splitlines() if not line.startswith("#"))
+    if not kept.strip():
+        raise UsageError("empty summary: nothing done")
+    return kept.strip() + "\n"
 
 
 def _write(pull: PullRequest, fmt: str, output: Path | None) -> None:
