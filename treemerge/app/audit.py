@@ -64,10 +64,11 @@ def audit(
 def _tree_tips(project: Project, upstream: str) -> dict[str, list[str]]:
     """For each subsystem pulling into `upstream`: its synced head and fetched pull tags."""
     tips: dict[str, list[str]] = {}
+    synced = project.workspace.tree_heads()
     for tree in project.trees():
         if tree.upstream != upstream:
             continue
-        heads = [r for r in [project.workspace.ref(tree.id)] if r]
+        heads = [synced[tree.id]] if tree.id in synced else []
         out = project.workspace.git(
             "for-each-ref", "--format=%(objectname)^{commit}", f"refs/pulls/{tree.id}/"
         ).decode()

@@ -121,12 +121,8 @@ def _heads(project: Project, upstream: str) -> dict[str, str]:
     config = project.config
     order = list(config.integration.order) or [s.id for s in config.subsystems]
     order += [s.id for s in config.subsystems if s.id not in order]
-    heads = {}
-    for tree in order:
-        head = project.workspace.ref(tree)
-        if head is not None and tree != upstream:
-            heads[tree] = head
-    return heads
+    synced = project.workspace.tree_heads()
+    return {tree: synced[tree] for tree in order if tree in synced and tree != upstream}
 
 
 def _pairwise(

@@ -226,11 +226,11 @@ def _forecast(
     """Conflicts of the pull with the upstream's tip and with every other tree's work."""
     repo = project.workspace.path
     heads = {upstream: upstream_tip}
+    synced = project.workspace.tree_heads()
     for tree in project.trees():
-        if tree.id not in (subsystem, upstream) and tree.upstream is not None:
-            ref = project.workspace.ref(tree.id)
-            if ref is not None:
-                heads[tree.id] = ref
+        other = tree.id not in (subsystem, upstream) and tree.upstream is not None
+        if other and tree.id in synced:
+            heads[tree.id] = synced[tree.id]
     results = {
         against: merge_tree(repo, other, head, where=subsystem) for against, other in heads.items()
     }

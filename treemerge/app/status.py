@@ -47,8 +47,9 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
     workspace = project.workspace
     workspace.ensure()
     last = _last_pulls(project)
+    synced = workspace.tree_heads()
     for tree in project.trees(ids):
-        head = workspace.ref(tree.id)
+        head = synced.get(tree.id)
         if tree.upstream is None:
             rows.append(TreeStatus(tree.id, None, head))
         elif head is None:

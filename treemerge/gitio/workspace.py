@@ -85,6 +85,15 @@ class WorkspaceRepo:
             return None
         return out.decode().strip() or None
 
+    def tree_heads(self) -> dict[str, str]:
+        """Every tree's commit in the workspace, in one git call: {tree id: commit}."""
+        out = self.git("for-each-ref", "--format=%(objectname) %(refname)", "refs/trees/")
+        heads = {}
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            commit, _, ref = line.partition(" ")
+            heads[ref.removeprefix("refs/trees/")] = commit
+        return heads
+
     def fetch(self, tree_id: str, url: str, branch: str, *, tags: bool = False) -> FetchResult:
         """Fetch `branch` of `url` into refs/trees/<tree_id> (and its tags into refs/tags)."""
         old = self.ref(tree_id)
