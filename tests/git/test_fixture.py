@@ -330,7 +330,7 @@ def test_fixture_config_rewrites_only_where_the_trees_are() -> None:
 def test_the_command_line_builds_a_fixture(tmp_path: Path) -> None:
     dest = tmp_path / "fx"
     done = subprocess.run(
-        [sys.executable, "-m", "treemerge.sandbox", str(dest), "--fixture",
+        [sys.executable, "-m", "treemerge.sandbox", str(dest),
          "--config", str(ROOT / "maintainers.cfg"), "--commits", "20", "--files", "30",
          "--releases", "1", "--scenarios", "libvirt,vmware", "--extra", "1"],
         capture_output=True, text=True, check=False,

@@ -1,8 +1,6 @@
-"""Build the demo sandbox, or with --fixture the Nova-shaped fixture (main and subsystem trees).
+"""Build the Nova-shaped fixture (main and subsystem trees) for the demo and benchmarks.
 
-python -m treemerge.sandbox DEST --config maintainers.cfg
-    a checkout of Nova's layout with the config at its top, and one change on it
-python -m treemerge.sandbox DEST --fixture [--config maintainers.cfg] [--commits N] ...
+python -m treemerge.sandbox DEST [--config maintainers.cfg] [--commits N] ...
     DEST/main.git, DEST/trees/<id>.git and DEST/maintainers.cfg (see fixture.py)
 """
 
@@ -12,7 +10,6 @@ import argparse
 from pathlib import Path
 
 from treemerge.core.errors import TreemergeError
-from treemerge.sandbox import build_main_tree, touch_areas
 from treemerge.sandbox.fixture import SCENARIO_IDS, build_fixture
 
 
@@ -23,30 +20,24 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("dest", type=Path)
-    parser.add_argument("--config", type=Path, help="maintainers.cfg to place at the top")
-    fixture = parser.add_argument_group("fixture (with --fixture)")
-    fixture.add_argument("--fixture", action="store_true", help="build the fixture in DEST")
-    fixture.add_argument("--commits", type=int, default=300, help="main-tree commits (300)")
-    fixture.add_argument("--files", type=int, help="use only the first N of Nova's paths")
-    fixture.add_argument(
+    parser.add_argument(
+        "--config", type=Path, help="the maintainers.cfg to rewrite (default ./maintainers.cfg)"
+    )
+    parser.add_argument("--commits", type=int, default=300, help="main-tree commits (300)")
+    parser.add_argument("--files", type=int, help="use only the first N of Nova's paths")
+    parser.add_argument(
         "--scenarios",
         default=",".join(SCENARIO_IDS),
         help="comma-separated subsystem trees to build (default: all)",
     )
-    fixture.add_argument("--extra", type=int, default=4, help="extra commits per tree (4)")
-    fixture.add_argument("--releases", type=int, default=3, help="release tags (3)")
-    fixture.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--extra", type=int, default=4, help="extra commits per tree (4)")
+    parser.add_argument("--releases", type=int, default=3, help="release tags (3)")
+    parser.add_argument("--seed", type=int, default=0)
     return parser
 
 
 def main() -> None:
     args = parser().parse_args()
-    if not args.fixture:
-        cfg = args.config.read_text(encoding="utf-8") if args.config else None
-        repo = build_main_tree(args.dest, maintainers_cfg=cfg)
-        touch_areas(repo)
-        print(f"sandbox: {repo}")
-        return
     config = args.config or Path("maintainers.cfg")
     try:
         fixture = build_fixture(
