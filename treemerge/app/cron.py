@@ -92,8 +92,9 @@ def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
         log = Logger(project.workspace.workspace / LOG_FILE, report)
         _sync(project, log)
         failpoint("after-sync")
+        heads = project.workspace.tree_heads()  # one read: the pulls do not move them
         for sub in project.config.subsystems:
-            _pull(project, sub.id, sub.schedule, now, log)
+            _pull(project, sub.id, sub.schedule, now, log, heads=heads)
         _integrate(project, log)
         _status(project, log)
     return report
@@ -134,12 +135,20 @@ def _sync(project: Project, log: Logger) -> None:
         log(Step("sync", None, "merged", f"{tag} was merged upstream", notable=True))
 
 
-def _pull(project: Project, subsystem: str, schedule: str, now: dt.datetime, log: Logger) -> None:
+def _pull(
+    project: Project,
+    subsystem: str,
+    schedule: str,
+    now: dt.datetime,
+    log: Logger,
+    *,
+    heads: dict[str, str],
+) -> None:
     """The subsystem's pull request, when it is due and has work not pulled yet."""
     try:
-        head = project.workspace.ref(subsystem)
+        head = heads.get(subsystem)
         upstream = project.tree(subsystem).upstream
-        if head is None or upstream is None or project.workspace.ref(upstream) is None:
+        if head is None or upstream is None or upstream not in heads:
             log(Step("pull", subsystem, "skipped", "not synced"))
             return
         last = _last_pull(project, subsystem)

@@ -154,12 +154,13 @@ def mark_merged(project: Project) -> list[PullRecord]:
         return []
     store = records(project)
     history = project.history()
+    heads = project.workspace.tree_heads()
     changed = []
     try:
         for record in store.all():
             if record.state == "merged":
                 continue
-            upstream = project.workspace.ref(record.upstream)
+            upstream = heads.get(record.upstream)
             if (
                 upstream
                 and history.resolve(record.head)
