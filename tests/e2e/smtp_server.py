@@ -25,6 +25,19 @@ from treemerge.deliver.email import Encryption, SmtpSettings
 USER = "libvirt-bot"
 PASSWORD = "s3cret-Pa55"
 SENDER = "Libvirt Maintainer <libvirt@example.org>"
+# Every header a treemerge pull request mail carries, and nothing more.
+MAIL_HEADERS = {
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "date",
+    "message-id",
+    "x-mailer",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+}
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.smtp_server import (
+    MAIL_HEADERS,
     PASSWORD,
     SENDER,
     USER,
@@ -61,18 +62,6 @@ PULL = PullMessage(
 )
 RECIPIENTS = ["top@example.org", "nova-libvirt@lists.example.org", "jane@example.org"]
 DATE = datetime(2026, 11, 22, 9, 30, tzinfo=timezone(timedelta(hours=1)))
-MAIL_HEADERS = {
-    "from",
-    "to",
-    "cc",
-    "subject",
-    "date",
-    "message-id",
-    "x-mailer",
-    "mime-version",
-    "content-type",
-    "content-transfer-encoding",
-}
 
 
 def only(server: Server) -> Received:

@@ -25,7 +25,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.e2e.forge_server import TOKEN, FakeForge
-from tests.e2e.smtp_server import Server
+from tests.e2e.smtp_server import MAIL_HEADERS, Server
 from tests.git.project import Project
 from tests.helpers import Result, git
 
@@ -312,20 +312,6 @@ def smtp(port: int) -> str:
     )
 
 
-HEADERS = {
-    "from",
-    "to",
-    "cc",
-    "subject",
-    "date",
-    "message-id",
-    "x-mailer",
-    "mime-version",
-    "content-type",
-    "content-transfer-encoding",
-}
-
-
 def received_mail(server: Server) -> tuple[bytes, EmailMessage]:
     (received,) = server.handler.received
     assert sorted(received.rcpt_tos) == ["net@example.org", "top@example.org"]
@@ -337,8 +323,8 @@ def received_mail(server: Server) -> tuple[bytes, EmailMessage]:
 def assert_clean_headers(raw: bytes, mail: EmailMessage) -> None:
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert not re.search(rb"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\xff]", head), head
-    assert {name.lower() for name in mail} == HEADERS
-    assert len(mail.keys()) == len(HEADERS)  # none twice
+    assert {name.lower() for name in mail} == MAIL_HEADERS
+    assert len(mail.keys()) == len(MAIL_HEADERS)  # none twice
     subject = str(mail["Subject"])
     assert subject.startswith("[GIT PULL] ")
     assert RAW_CONTROL.search(subject) is None
