@@ -43,15 +43,28 @@ def timed(func: Callable[[], object], runs: int) -> list[float]:
     return times
 
 
-def wall(argv: Sequence[str], cwd: Path, runs: int, *, ok: tuple[int, ...] = (0,)) -> float:
-    """Median wall seconds of `runs` fresh processes (output discarded)."""
+def wall(
+    argv: Sequence[str],
+    cwd: Path,
+    runs: int,
+    *,
+    ok: tuple[int, ...] = (0,),
+    before: Callable[[], object] | None = None,
+) -> float:
+    """Median wall seconds of `runs` fresh processes (output discarded); `before` runs
+    ahead of each one, untimed."""
+    times = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        times += timed(lambda: _run(argv, cwd, ok), 1)
+    return statistics.median(times)
 
-    def once() -> None:
-        done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, check=False)
-        if done.returncode not in ok:
-            raise SystemExit(f"exit {done.returncode}: {' '.join(argv)}")
 
-    return statistics.median(timed(once, runs))
+def _run(argv: Sequence[str], cwd: Path, ok: tuple[int, ...]) -> None:
+    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, check=False)
+    if done.returncode not in ok:
+        raise SystemExit(f"exit {done.returncode}: {' '.join(argv)}")
 
 
 def add_trees(fixture: Fixture, count: int) -> list[str]:

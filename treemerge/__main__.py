@@ -1,4 +1,4 @@
-from treemerge.cli.main import main
+from treemerge.cli.main import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

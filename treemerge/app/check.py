@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from treemerge.app.project import Project
+from treemerge.background import Background
+from treemerge.core.changes import CommitInfo
 from treemerge.core.check import (
     CheckResult,
     backmerges,
@@ -34,21 +36,41 @@ def judge_range(
 ) -> CheckResult:
     """The ownership check of `head` as a pull into the upstream commit `upstream`,
     judged by the ownership the upstream has at that commit."""
+    return judge_pending(project, subsystem, upstream_name, upstream, head)[0]
+
+
+def judge_pending(
+    project: Project,
+    subsystem: str,
+    upstream_name: str,
+    upstream: str,
+    head: str,
+    *,
+    base: str | None = None,
+) -> tuple[CheckResult, list[CommitInfo]]:
+    """judge_range, with the pending commits it read (oldest first); `base` when the
+    caller knows the merge base already."""
     history = project.history()
-    base = history.merge_base(upstream, head)
+    base = base or history.merge_base(upstream, head)
     if base is None:
         raise UsageError(f"{subsystem}: no history in common with {upstream_name}")
+    found = Background(lambda: history.pending(upstream, head))
+    changes = Background(lambda: history.net_diff(base, head))
     index = project.ownership_at(upstream)
-    paths = paths_of(history.net_diff(base, head))
+    pending = found.result()
+    paths = paths_of(changes.result())
     owners = owners_of(index, paths)
-    touched = history.commits_touching(base, head, not_owned(subsystem, owners))
-    infos = {sha: history.commit(sha) for shas in touched.values() for sha in shas}
-    commits_by_path = {path: [infos[sha] for sha in shas] for path, shas in touched.items()}
+    shas = [c.sha for c in pending]
+    touched = history.commits_touching(shas, not_owned(subsystem, owners), head=head, hide=upstream)
+    infos = {c.sha: c for c in pending}
+    commits_by_path = {path: [infos[sha] for sha in found] for path, found in touched.items()}
     files = judge(subsystem, owners, paths, commits_by_path)
-    pending = history.pending(upstream, head)
+    # Every ancestor of head is pending or upstream's: a parent that is not pending is
+    # upstream history.
+    pending_set = set(shas)
     merge_parents = {p for c in pending if c.is_merge for p in c.parents[1:]}
-    in_upstream = {p: history.is_ancestor(p, upstream) for p in merge_parents}
-    return CheckResult(
+    in_upstream = {p: p not in pending_set for p in merge_parents}
+    result = CheckResult(
         subsystem=subsystem,
         upstream=upstream_name,
         base=base,
@@ -59,6 +81,7 @@ def judge_range(
         backmerges=backmerges(pending, in_upstream),
         oldest_pending=min((c.time for c in pending), default=None),
     )
+    return result, pending
 
 
 def resolve_head(project: Project, history: History, subsystem: str, head: str | None) -> str:

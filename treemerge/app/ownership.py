@@ -13,6 +13,7 @@ import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from treemerge.core.config import Config, parse_config
 from treemerge.core.errors import ConfigError, RepositoryError, UsageError
@@ -20,7 +21,9 @@ from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.model import Ownership
 from treemerge.core.ownership import combine
-from treemerge.gitio.repo import GitTree, Repository
+
+if TYPE_CHECKING:
+    from treemerge.gitio.repo import GitTree, Repository
 
 CONFIG_NAME = "maintainers.cfg"
 CONFIG_ENV = "TREEMERGE_CONFIG"
@@ -35,6 +38,14 @@ class OwnershipContext:
     tree: GitTree
     repository: Repository
     source: str
+
+
+class FileTree(Protocol):
+    """What reading ownership from a tree needs: a file's content, by path."""
+
+    rev: str
+
+    def read(self, path: str) -> bytes | None: ...
 
 
 def find_config(explicit: Path | None, start: Path) -> Path | None:
@@ -77,6 +88,8 @@ def read_config(path: Path) -> Config:
 
 
 def _open_repository(config: Config | None, config_path: Path | None, cwd: Path) -> Repository:
+    from treemerge.gitio.repo import Repository  # noqa: PLC0415 - pygit2 only where used
+
     try:
         return Repository(cwd)
     except RepositoryError:
@@ -144,7 +157,7 @@ def _maintainers_from_disk(path: Path) -> Ownership:
     return parse_maintainers(data, str(path))
 
 
-def configured_maintainers(config: Config, tree: GitTree) -> Ownership | None:
+def configured_maintainers(config: Config, tree: FileTree) -> Ownership | None:
     """The MAINTAINERS file maintainers.cfg names (`maintainers-file`), read from `tree`."""
     name = config.main.maintainers_file
     if not name:

@@ -16,9 +16,12 @@ from treemerge.core.config import Config
 from treemerge.core.errors import UsageError
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.ownership import combine
+from treemerge.core.patterns import directory_questions
 from treemerge.gitio.history import History
-from treemerge.gitio.repo import Repository
+from treemerge.gitio.treeat import TreeAt
 from treemerge.gitio.workspace import MAIN, WorkspaceRepo, resolve_location
+from treemerge.store.changed import FILE_NAME as CHANGED_PATHS
+from treemerge.store.changed import ChangedPaths
 
 WORKSPACE_DIR = ".treemerge"
 CONFIG_FILE_NAME = "maintainers.cfg"
@@ -74,7 +77,8 @@ class Project:
     def history(self) -> History:
         if self._history is None:
             self.workspace.ensure()
-            self._history = History(self.workspace.path)
+            known = ChangedPaths(self.workspace.workspace / CHANGED_PATHS)
+            self._history = History(self.workspace.path, known=known)
         return self._history
 
     def synced(self, tree_id: str) -> str:
@@ -100,9 +104,10 @@ class Project:
         return self._ownership[commit]
 
     def _compile_ownership(self, commit: str) -> OwnershipIndex:
-        tree = Repository(self.workspace.path).tree(commit)
+        tree = TreeAt(self.workspace.path, commit)
         kernel = configured_maintainers(self.config, tree)
         ownership = combine(self.config, kernel)
+        tree.learn_directories(directory_questions(ownership.sections))
         index = OwnershipIndex(ownership, tree.is_dir)
         raise_first_error(ownership, index)
         return index

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from treemerge.app.check import check_subsystem, resolve_head
+from treemerge.app.check import judge_pending, resolve_head
 from treemerge.app.project import Project
+from treemerge.background import Background, in_parallel
+from treemerge.core.changes import CommitInfo
 from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
 from treemerge.core.pull_lint import PullFacts, counts_by_author, explanations, lint_pull
@@ -36,6 +37,8 @@ def tag_prefix(subsystem: str, upstream: str) -> str:
 
 def message_id(pull: PullRequest, domain: str) -> str:
     """The Message-Id of a pull: the same for the same pull, whatever the run."""
+    import hashlib  # noqa: PLC0415 - only for delivery
+
     digest = hashlib.sha256(f"{pull.subsystem}\0{pull.upstream}\0{pull.head}\0{pull.tag}".encode())
     return f"<treemerge.{pull.subsystem}.{digest.hexdigest()[:20]}@{domain}>"
 
@@ -52,60 +55,118 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         raise UsageError(f"{subsystem} has no `tree =` in maintainers.cfg: nowhere to pull from")
     assert tree.upstream is not None
     history = project.history()
-    upstream_tip = project.synced(tree.upstream)
-    head = resolve_head(project, history, subsystem, options.head)
-    base = history.merge_base(upstream_tip, head)
-    if base is None:
-        raise UsageError(f"{subsystem}: no history in common with {tree.upstream}")
+    heads = project.workspace.tree_heads()
+    upstream_tip = heads.get(tree.upstream) or project.synced(tree.upstream)
+    head = heads.get(subsystem) if options.head is None else None
+    head = head or resolve_head(project, history, subsystem, options.head)
     git = PullGit(project.workspace.path, where=subsystem)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        forecast = pool.submit(_forecast, project, subsystem, tree.upstream, head, upstream_tip)
-        blocks = pool.submit(_blocks, git, base, head, upstream_tip)
-        check = check_subsystem(project, subsystem, head=head)
-        tag, summary, exists = _choose_tag(project, git, check, options)
-        if not options.dry_run:
-            if not exists:
-                git.create_tag(tag, check.head, summary, sign=options.sign)
-            failpoint("before-tag-push")
-            if git.remote_tag(tree.url, tag) != check.head:
-                git.push_tag(tree.url, tag)
-        text, messy = blocks.result()
-        conflicts, against = forecast.result()
+    bases = git.merge_bases(upstream_tip, head)
+    if not bases:
+        raise UsageError(f"{subsystem}: no history in common with {tree.upstream}")
+    blocks = Background(lambda: _blocks(git, bases, head, upstream_tip))
+    prefix = tag_prefix(subsystem, tree.upstream)
+    known = Background(
+        lambda: _Known.read(
+            git, tree.url or "", base=bases[0], head=head, prefix=prefix, options=options
+        )
+    )
+    forecast = Background(
+        lambda: _forecast(
+            project, subsystem, tree.upstream or "", head, heads=heads, upstream_tip=upstream_tip
+        )
+    )
+    index = project.ownership_at(upstream_tip)
+    check, pending = judge_pending(
+        project, subsystem, tree.upstream, upstream_tip, head, base=bases[0]
+    )
+    facts = known.result()
+    tag, summary = facts.tag, facts.tag_message
+    tag_at_url = facts.tag_at_url
+    if summary is None:
+        summary = _summary(project, check, options)
+    if not options.dry_run:
+        if facts.tag_message is None:
+            git.create_tag(tag, check.head, summary, sign=options.sign)
+            summary = git.tag_message(tag)
+        failpoint("before-tag-push")
+        if git.remote_tag(tree.url, tag) != check.head:
+            git.push_tag(tree.url, tag)
+        tag_at_url = git.remote_tag(tree.url, tag)
+    text, messy = blocks.result()
+    conflicts = tuple(
+        Conflict(
+            against,
+            tuple((p, tuple(s.name for s in index.owners(p).sections)) for p in paths),
+        )
+        for against, paths in forecast.result()
+        if paths
+    )
     return _assemble(
         project,
-        git,
         check,
+        pending,
+        facts,
         tag=tag,
+        tag_at_url=tag_at_url,
         summary=summary,
         options=options,
         url=tree.url,
         blocks=text,
         messy=messy,
         conflicts=conflicts,
-        against=against,
+        against=(tree.upstream, *(t for t in _others(project, subsystem, heads))),
     )
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What the repositories say about the pull's tag and URL, read at the start."""
+
+    tag: str
+    tag_message: str | None  # the summary of an existing tag (None: a tag to create)
+    tag_at_url: str | None  # what the tag points at in the subsystem's tree (dry runs)
+    display_url: str
+    base_is_release: bool
+
+    @classmethod
+    def read(
+        cls, git: PullGit, url: str, *, base: str, head: str, prefix: str, options: RequestOptions
+    ) -> _Known:
+        display_url = Background(lambda: git.display_url(url))
+        tags = git.tag_refs()
+        tag, message = _choose_tag(git, options, tags, head=head, prefix=prefix)
+        at_url = git.remote_tag(url, tag) if options.dry_run else None
+        at_base = [name for name, (_, target) in tags.items() if target == base]
+        release = any(not PULL_TAG.search(name) for name in at_base)
+        return cls(tag, message, at_url, display_url.result(), release)
+
+
 def _choose_tag(
-    project: Project, git: PullGit, check: CheckResult, options: RequestOptions
-) -> tuple[str, str, bool]:
-    """(tag name, summary, whether the tag exists already)."""
-    prefix = tag_prefix(check.subsystem, check.upstream)
+    git: PullGit,
+    options: RequestOptions,
+    tags: dict[str, tuple[str, str]],
+    *,
+    head: str,
+    prefix: str,
+) -> tuple[str, str | None]:
+    """The tag's name, and its summary when it exists already (one tag per head)."""
     if options.tag:
-        if git.tag_exists(options.tag):
-            if options.tag not in git.tags_at(check.head, options.tag):
+        if options.tag in tags:
+            if tags[options.tag] != ("tag", head):
                 raise UsageError(f"tag {options.tag} exists and does not point at the head")
-            return options.tag, git.tag_message(options.tag), True
-        return options.tag, _summary(project, check, options), False
-    reusable = git.tags_at(check.head, prefix)
+            return options.tag, git.tag_message(options.tag)
+        return options.tag, None
+    reusable = sorted(
+        name for name, found in tags.items() if name.startswith(prefix) and found == ("tag", head)
+    )
     if reusable:
-        return reusable[-1], git.tag_message(reusable[-1]), True
+        return reusable[-1], git.tag_message(reusable[-1])
     name = f"{prefix}{options.date}"
     serial = 1
-    while git.tag_exists(name):
+    while name in tags:
         serial += 1
         name = f"{prefix}{options.date}-{serial}"
-    return name, _summary(project, check, options), False
+    return name, None
 
 
 def _summary(project: Project, check: CheckResult, options: RequestOptions) -> str:
@@ -133,10 +194,12 @@ def cleanup_message(text: str) -> str:
 
 def _assemble(
     project: Project,
-    git: PullGit,
     check: CheckResult,
+    pending: list[CommitInfo],
+    known: _Known,
     *,
     tag: str,
+    tag_at_url: str | None,
     summary: str,
     options: RequestOptions,
     url: str,
@@ -146,19 +209,15 @@ def _assemble(
     against: tuple[str, ...],
 ) -> PullRequest:
     assert check.base is not None
-    upstream_tip = project.synced(check.upstream)
-    message = git.tag_message(tag) if git.tag_exists(tag) else summary
     text = GitText(
         blocks.since,
-        git.display_url(url),
+        known.display_url,
         f"tags/{tag}",
         blocks.up_to,
-        message,
+        summary,
         blocks.shortlog,
         blocks.diffstat,
     )
-    pending = project.history().pending(upstream_tip, check.head)
-    tag_at_url = git.remote_tag(url, tag)
     if options.dry_run and tag_at_url is None:
         tag_at_url = check.head  # the run that sends pushes the tag first
     by_sha = {c.sha: c for c in pending}
@@ -169,7 +228,7 @@ def _assemble(
         base=check.base,
         head=check.head,
         tag_at_url=tag_at_url,
-        base_is_tag=_is_release(project, check.base),
+        base_is_tag=known.base_is_release,
         summary=summary,
         check=check,
         backmerges=merges,
@@ -201,46 +260,51 @@ def _assemble(
     )
 
 
-def _blocks(git: PullGit, base: str, head: str, upstream_tip: str) -> tuple[GitBlocks, bool]:
+def _blocks(git: PullGit, bases: list[str], head: str, upstream_tip: str) -> tuple[GitBlocks, bool]:
     """git request-pull's blocks, and whether the diffstat had to use a temporary merge
     (several merge bases: the kernel's messy-diffstat rule)."""
-    messy = len(git.merge_bases(upstream_tip, head)) > 1
-    diff = (base, head)
+    messy = len(bases) > 1
+    diff = (bases[0], head)
     if messy:
         diff = (upstream_tip, merge_tree(git.repo, upstream_tip, head).tree)
-    return git.blocks(base, head, diff=diff), messy
+    return git.blocks(bases[0], head, diff=diff), messy
 
 
 # treemerge's own pull-request tags; any other tag at the base counts as a release.
 PULL_TAG = re.compile(r"-for-.+-\d{4}-\d{2}-\d{2}(-\d+)?$")
 
 
-def _is_release(project: Project, commit: str) -> bool:
-    out = project.workspace.git("tag", "--points-at", commit).decode()
-    return any(not PULL_TAG.search(name) for name in out.split())
+def _others(project: Project, subsystem: str, heads: dict[str, str]) -> list[str]:
+    """The other subsystem trees whose pending work the pull is forecast against."""
+    return [
+        tree.id
+        for tree in project.trees()
+        if tree.upstream is not None and tree.id != subsystem and tree.id in heads
+    ]
 
 
 def _forecast(
-    project: Project, subsystem: str, upstream: str, head: str, upstream_tip: str
-) -> tuple[tuple[Conflict, ...], tuple[str, ...]]:
-    """Conflicts of the pull with the upstream's tip and with every other tree's work."""
+    project: Project,
+    subsystem: str,
+    upstream: str,
+    head: str,
+    *,
+    heads: dict[str, str],
+    upstream_tip: str,
+) -> list[tuple[str, tuple[str, ...]]]:
+    """The paths where the pull conflicts with the upstream's tip and with every other
+    tree's work (trial merges in memory, two at a time: one per core)."""
     repo = project.workspace.path
-    heads = {upstream: upstream_tip}
-    synced = project.workspace.tree_heads()
-    for tree in project.trees():
-        other = tree.id not in (subsystem, upstream) and tree.upstream is not None
-        if other and tree.id in synced:
-            heads[tree.id] = synced[tree.id]
-    results = {
-        against: merge_tree(repo, other, head, where=subsystem) for against, other in heads.items()
-    }
-    index = project.ownership_at(upstream_tip)
-    conflicts = tuple(
-        Conflict(
-            against,
-            tuple((p, tuple(s.name for s in index.owners(p).sections)) for p in result.conflicts),
-        )
-        for against, result in results.items()
-        if result.conflicts
-    )
-    return conflicts, tuple(heads)
+    against = {upstream: upstream_tip}
+    against.update({tree: heads[tree] for tree in _others(project, subsystem, heads)})
+    names = list(against)
+
+    def merges(part: list[str]) -> Callable[[], list[tuple[str, tuple[str, ...]]]]:
+        return lambda: [
+            (name, merge_tree(repo, against[name], head, where=subsystem).conflicts)
+            for name in part
+        ]
+
+    halves = in_parallel([merges(names[0::2]), merges(names[1::2])])
+    found = dict(halves[0] + halves[1])
+    return [(name, found[name]) for name in names]

@@ -74,5 +74,28 @@ def sync(
         # Only an accelerator: everything works without it, more slowly.
         with suppress(TreemergeError):
             project.workspace.write_commit_graph()
+        with suppress(TreemergeError):
+            learn_pending(project)
     merged = tuple(r.tag for r in mark_merged(project))
     return SyncReport(fetched, tuple(failures), merged)
+
+
+# At most this many commits are learnt per sync (newest first); older ones are learnt
+# by the first command that needs them.
+LEARN_PER_SYNC = 20_000
+
+
+def learn_pending(project: Project) -> int:
+    """Learn which paths every pending commit of every subsystem tree changed, so that
+    `check`, `status` and `request-pull` find them known. Returns how many were new."""
+    heads = project.workspace.tree_heads()
+    by_upstream: dict[str, list[str]] = {}
+    for tree in project.trees():
+        if tree.upstream and tree.id in heads and tree.upstream in heads:
+            by_upstream.setdefault(heads[tree.upstream], []).append(heads[tree.id])
+    history = project.history()
+    learnt = 0
+    for upstream, tips in by_upstream.items():
+        commits = history.commits_between(tips, upstream, limit=LEARN_PER_SYNC)
+        learnt += len(history.learn(history.unknown(commits)))
+    return learnt

@@ -13,7 +13,6 @@ import click
 
 from treemerge.app.project import open_project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
-from treemerge.app.send import records, send_pull
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -90,6 +89,8 @@ def request_pull_command(
     pull = prepare_pull(project, subsystem, options)
     _write(pull, fmt, output)
     if send and not dry_run:
+        from treemerge.app.send import send_pull  # noqa: PLC0415 - delivery only when sending
+
         outcome = send_pull(project, pull)
         if not settings().quiet and not settings().json:
             verb = "was already sent" if outcome.already_sent else "sent"
@@ -146,6 +147,8 @@ def _write(pull: PullRequest, fmt: str, output: Path | None) -> None:
 @global_options
 def prs_command(state: str | None) -> int:
     """The recorded pull requests, oldest first."""
+    from treemerge.app.send import records  # noqa: PLC0415 - as send_pull
+
     project = open_project(settings().config, Path.cwd())
     store = records(project)
     try:

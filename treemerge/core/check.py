@@ -100,6 +100,8 @@ def judge(
     touched: Mapping[str, Sequence[CommitInfo]],
 ) -> tuple[FileVerdict, ...]:
     """The verdict for each path; `touched` gives the commits behind each non-owned path."""
+    unique = {c.sha: c for commits in touched.values() for c in commits}
+    acked = {sha: c.acked_by() for sha, c in unique.items()}
     verdicts = []
     for path, change in paths.items():
         sections = owners_by_path[path]
@@ -110,7 +112,7 @@ def judge(
         commits = touched.get(path, ())
         shas = tuple(c.sha for c in commits)
         maintainers = {e.lower() for s in owners for e in emails(s.maintainers)}
-        acks = [c.acked_by() & maintainers for c in commits]
+        acks = [acked[c.sha] & maintainers for c in commits]
         if commits and all(acks):
             who = tuple(sorted(set().union(*acks)))
             names = tuple(s.name for s in owners)

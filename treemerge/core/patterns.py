@@ -160,11 +160,26 @@ def _has_top_level_alternation(raw: str) -> bool:
     return False
 
 
+def directory_questions(sections: tuple[Section, ...]) -> list[str]:
+    """The F:/X: values whose meaning depends on whether the tree has a directory of
+    that name (the paths `compile_file_pattern` asks `is_dir` about)."""
+    return [
+        e.value
+        for section in sections
+        for e in section.entries
+        if e.letter in ("F", "X") and _plain(e.value) and not e.value.endswith("/")
+    ]
+
+
+def _plain(raw: str) -> bool:
+    return not any(ch in GLOB_META for ch in raw)
+
+
 def compile_file_pattern(
     letter: str, raw: str, line: int, section: int, is_dir: Callable[[str], bool]
 ) -> Pattern:
     """Compile an F: or X: value. `is_dir` answers whether a path is a directory of the tree."""
-    plain = not any(ch in GLOB_META for ch in raw)
+    plain = _plain(raw)
     # A plain pattern naming a directory of the tree is read as if it ended in '/'.
     raw_effective = raw + "/" if plain and not raw.endswith("/") and is_dir(raw) else raw
     regex = glob_to_regex(raw_effective)

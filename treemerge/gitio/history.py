@@ -1,136 +1,203 @@
-"""History questions answered in process (pygit2) or by one git plumbing call per range.
+"""History questions answered by git's plumbing, a few processes per question.
 
-Merge bases, ahead/behind, pending commits and the net diff come from libgit2; which
-commits touched which paths over a whole range comes from a single `git log --raw`,
-whose C code is faster than diffing commit by commit in Python.
+Every answer comes from git itself: merge bases, ancestry and counts use the workspace's
+commit-graph (kept by `sync`), which makes them milliseconds on any history. Which
+commits touched which paths comes from one `git log --raw` over the commits not yet
+known, remembered per commit in the workspace (see `treemerge.store.changed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-
-import pygit2
-from pygit2.enums import DeltaStatus, DiffFind, SortMode
+from typing import Protocol
 
 from treemerge.core.changes import Change, CommitInfo
 from treemerge.core.errors import RepositoryError
-from treemerge.gitio.repo import decode_path
-from treemerge.gitio.run import run_git
+from treemerge.gitio.run import decode_path, git_call, run_git
 
 # Above this many paths, `git log` reads the whole range instead of taking pathspecs.
 MAX_PATHSPECS = 1000
-
-STATUS = {
-    DeltaStatus.ADDED: "A",
-    DeltaStatus.DELETED: "D",
-    DeltaStatus.MODIFIED: "M",
-    DeltaStatus.RENAMED: "R",
-    DeltaStatus.COPIED: "C",
-    DeltaStatus.TYPECHANGE: "T",
-}
+# Settings of the user's that would change what `git log` prints.
+LOG_OPTIONS = ("-c", "log.showSignature=false", "-c", "diff.relative=false")
+# One commit per record: id, parents, author, commit time, raw message.
+COMMIT_FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00%ct%x00%B"
+RAW_LOG = ("-z", "--raw", "--no-renames", "--no-abbrev", "--no-ext-diff", "--format=%H")
+# When this many commits are not known yet and few paths are asked about, a log limited
+# to those paths is cheaper than learning every path of every commit.
+LEARN_LIMIT = 200
 
 
 class History:
     """Read-only history queries on one repository (a workspace or any clone)."""
 
-    def __init__(self, path: Path) -> None:
-        try:
-            self._repo = pygit2.Repository(str(path))
-        except pygit2.GitError as exc:
-            raise RepositoryError(f"cannot open repository {path}: {exc}") from None
+    def __init__(self, path: Path, *, known: KnownChanges | None = None) -> None:
+        if not path.is_dir():
+            raise RepositoryError(f"cannot open repository {path}: no such directory")
         self.path = path
+        self._known = known
+
+    def _git(self, *args: str) -> bytes:
+        return run_git(args, cwd=self.path, where=str(self.path))
 
     def resolve(self, rev: str) -> str | None:
         """The commit id `rev` names, or None."""
-        try:
-            return str(self._repo.revparse_single(rev).peel(pygit2.Commit).id)
-        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+        if not rev or rev.startswith("-") or "\n" in rev:
             return None
+        args = ["rev-parse", "-q", "--verify", f"{rev}^{{commit}}"]
+        code, out = git_call(args, cwd=self.path, where=str(self.path), ok=(0, 1, 128))
+        return out.decode("ascii", "replace").strip() if code == 0 else None
 
     def merge_base(self, one: str, two: str) -> str | None:
-        found = self._repo.merge_base(one, two)
-        return str(found) if found else None
+        code, out = git_call(
+            ["merge-base", one, two], cwd=self.path, where=str(self.path), ok=(0, 1)
+        )
+        return out.decode("ascii").strip() if code == 0 and out.strip() else None
 
     def ahead_behind(self, head: str, upstream: str) -> tuple[int, int]:
         """Commits `head` has that `upstream` lacks, and the other way round."""
-        ahead, behind = self._repo.ahead_behind(head, upstream)
+        out = self._git("rev-list", "--left-right", "--count", f"{head}...{upstream}")
+        ahead, behind = out.split()
         return int(ahead), int(behind)
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
-        return ancestor == descendant or bool(self._repo.descendant_of(descendant, ancestor))
+        if ancestor == descendant:
+            return True
+        args = ["merge-base", "--is-ancestor", ancestor, descendant]
+        code, _ = git_call(args, cwd=self.path, where=str(self.path), ok=(0, 1))
+        return code == 0
 
     def commit(self, sha: str) -> CommitInfo:
-        return _info(self._repo[sha].peel(pygit2.Commit))
+        found = self._log(["--no-walk", sha])
+        if not found:
+            raise RepositoryError(f"{sha}: not a commit of {self.path}")
+        return found[0]
 
     def pending(self, upstream: str | None, head: str) -> list[CommitInfo]:
         """Commits reachable from `head` but not from `upstream`, oldest first."""
-        walker = self._repo.walk(head, SortMode.TOPOLOGICAL | SortMode.REVERSE)
-        if upstream is not None:
-            walker.hide(upstream)
-        return [_info(commit) for commit in walker]
+        hidden = [f"^{upstream}"] if upstream is not None else []
+        return self._log(["--topo-order", "--reverse", head, *hidden])
 
     def first_parents(self, head: str, stop: str | None = None) -> list[CommitInfo]:
         """`head` and its first parents back to (not including) `stop`, newest first."""
-        walker = self._repo.walk(head, SortMode.NONE)
-        walker.simplify_first_parent()
-        if stop is not None:
-            walker.hide(stop)
-        return [_info(commit) for commit in walker]
+        hidden = [f"^{stop}"] if stop is not None else []
+        return self._log(["--first-parent", head, *hidden])
+
+    def _log(self, args: list[str]) -> list[CommitInfo]:
+        out = self._git(*LOG_OPTIONS, "log", "-z", COMMIT_FORMAT, *args, "--")
+        return list(parse_commits(out))
 
     def net_diff(self, base: str, head: str) -> list[Change]:
         """The change from `base` to `head`, renames detected (a rename touches two paths)."""
-        diff = self._repo.diff(base, head)
-        diff.find_similar(flags=DiffFind.FIND_RENAMES)
-        changes = []
-        for delta in diff.deltas:
-            status = STATUS.get(delta.status, "M")
-            new = decode_path(delta.new_file.raw_path)
-            old = decode_path(delta.old_file.raw_path)
-            changes.append(Change(status, new, old if status in ("R", "C") else None))
-        return changes
+        out = self._git(
+            *LOG_OPTIONS, "diff", "-z", "--name-status", "-M", "--no-ext-diff", base, head, "--"
+        )
+        return list(parse_name_status(out))
 
-    def commits_touching(self, base: str, head: str, paths: Iterable[str]) -> dict[str, list[str]]:
-        """For each of `paths`, the commits of base..head that changed it, oldest first.
+    def commits_touching(
+        self, commits: Sequence[str], paths: Iterable[str], *, head: str, hide: str
+    ) -> dict[str, list[str]]:
+        """For each of `paths`, which of `commits` (those of `head` but not of `hide`,
+        oldest first) changed it.
 
-        One `git log --raw` over the range, limited to the paths when they are few enough
-        to name (git then skips the rest of each tree); nothing runs for no paths.
+        Paths each commit changed are remembered once learnt; commits not known yet are
+        read with one `git log --raw`. When many are unknown and the paths are few
+        enough to name, one log limited to them is cheaper and is used instead.
         """
-        wanted = sorted(set(paths))
+        wanted = set(paths)
         if not wanted:
             return {}
-        args = ["log", "-z", "--raw", "--no-renames", "--no-abbrev", "--format=%H", "--reverse"]
-        args.append(f"{base}..{head}")
-        if len(wanted) <= MAX_PATHSPECS:
-            args += ["--", *(f":(literal){p}" for p in wanted)]
-        output = run_git(args, cwd=self.path, where=str(self.path))
-        keep = set(wanted)
+        known = self._known.lookup(commits) if self._known else {}
+        missing = [sha for sha in commits if sha not in known]
+        if len(missing) > LEARN_LIMIT and len(wanted) <= MAX_PATHSPECS:
+            return self._touching_by_pathspec(head, hide, wanted)
+        known.update(self.learn(missing))
         touched: dict[str, list[str]] = {}
-        for sha, path in _parse_raw_log(output):
-            if path in keep:
+        for sha in commits:
+            for path in known.get(sha, ()):
+                if path in wanted:
+                    touched.setdefault(path, []).append(sha)
+        return touched
+
+    def commits_between(self, heads: Sequence[str], hide: str, *, limit: int) -> list[str]:
+        """Commits of any of `heads` but not of `hide`, newest first, at most `limit`."""
+        out = self._git("rev-list", f"--max-count={limit}", *heads, f"^{hide}", "--")
+        return out.decode("ascii").split()
+
+    def unknown(self, commits: Sequence[str]) -> list[str]:
+        """Those of `commits` whose changed paths are not remembered yet."""
+        known = self._known.lookup(commits) if self._known else {}
+        return [sha for sha in commits if sha not in known]
+
+    def learn(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The paths each of `commits` changed (none for a merge), remembered."""
+        if not commits:
+            return {}
+        stdin = "".join(f"{sha}\n" for sha in commits).encode("ascii")
+        args = [*LOG_OPTIONS, "log", "--no-walk", "--stdin", *RAW_LOG]
+        out = run_git(args, cwd=self.path, where=str(self.path), input=stdin)
+        found: dict[str, list[str]] = {sha: [] for sha in commits}
+        for sha, path in parse_raw_log(out):
+            found.setdefault(sha, []).append(path)
+        result = {sha: tuple(paths) for sha, paths in found.items()}
+        if self._known:
+            self._known.remember(result)
+        return result
+
+    def _touching_by_pathspec(self, head: str, hide: str, wanted: set[str]) -> dict[str, list[str]]:
+        args = [*LOG_OPTIONS, "log", *RAW_LOG, "--topo-order", "--reverse", head, f"^{hide}", "--"]
+        args += [f":(literal){p}" for p in sorted(wanted)]
+        touched: dict[str, list[str]] = {}
+        for sha, path in parse_raw_log(self._git(*args)):
+            if path in wanted:
                 touched.setdefault(path, []).append(sha)
         return touched
 
 
-def _info(commit: pygit2.Commit) -> CommitInfo:
-    author = commit.author
-    return CommitInfo(
-        sha=str(commit.id),
-        parents=tuple(str(p) for p in commit.parent_ids),
-        author=f"{author.name} <{author.email}>",
-        time=int(commit.commit_time),
-        message=commit.message,
-    )
+class KnownChanges(Protocol):
+    """Where the paths each commit changed are remembered."""
+
+    def lookup(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]: ...
+
+    def remember(self, changed: dict[str, tuple[str, ...]]) -> None: ...
 
 
-def _parse_raw_log(output: bytes) -> Iterable[tuple[str, str]]:
+def parse_commits(output: bytes) -> Iterator[CommitInfo]:
+    """CommitInfo records from `git log -z` with COMMIT_FORMAT."""
+    fields = output.split(b"\0")
+    for i in range(0, len(fields) - 4, 5):
+        sha, parents, author, when, message = fields[i : i + 5]
+        yield CommitInfo(
+            sha=sha.decode("ascii").lstrip("\n"),
+            parents=tuple(parents.decode("ascii").split()),
+            author=author.decode("utf-8", "replace"),
+            time=int(when or 0),
+            message=message.decode("utf-8", "replace"),
+        )
+
+
+def parse_name_status(output: bytes) -> Iterator[Change]:
+    """Changes from `git diff -z --name-status` (a rename or copy names two paths)."""
+    tokens = output.split(b"\0")
+    i = 0
+    while i < len(tokens) and tokens[i]:
+        status = tokens[i].decode("ascii")[:1]
+        if status in ("R", "C"):
+            yield Change(status, decode_path(tokens[i + 2]), decode_path(tokens[i + 1]))
+            i += 3
+        else:
+            yield Change(status, decode_path(tokens[i + 1]))
+            i += 2
+
+
+def parse_raw_log(output: bytes) -> Iterator[tuple[str, str]]:
     """(commit, path) pairs from `git log -z --raw --format=%H`.
 
     The stream is `SHA\\0` then, for each file, `\\n:meta\\0path\\0` (the first
     meta after a header starts with a newline). A path is always the token after a
     meta token, so no file name, however hostile, can pass for a commit.
     """
-    tokens: Sequence[bytes] = output.split(b"\0")
+    tokens = output.split(b"\0")
     sha = ""
     i = 0
     while i < len(tokens):

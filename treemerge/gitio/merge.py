@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from treemerge.gitio.repo import decode_path
-from treemerge.gitio.run import git_call, run_git
+from treemerge.core.errors import GitError
+from treemerge.gitio.run import SAFE_OPTIONS, decode_path, git_call, git_env, run_git
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,49 @@ def commit_tree(repo: Path, tree: str, parents: list[str], message: str, *, wher
 INTEGRATION_SIGNATURE = ("treemerge next", "next@treemerge.invalid")
 
 
-def integration_commit(repo: Path, tree: str, parents: list[str], message: str) -> str:
-    """A merge commit object written in process (no subprocess: `next` makes many)."""
-    import pygit2  # noqa: PLC0415 - only here
+class MergeBatch:
+    """Many merges by one `git merge-tree --stdin`, running while the caller goes on;
+    `results()` waits for them. Each pair is (ours, theirs), as for `merge_tree`."""
 
-    handle = pygit2.Repository(str(repo))
-    who = pygit2.Signature(*INTEGRATION_SIGNATURE)
-    oid = handle.create_commit(
-        None, who, who, message, pygit2.Oid(hex=tree), [pygit2.Oid(hex=p) for p in parents]
-    )
-    return str(oid)
+    def __init__(self, repo: Path, pairs: Sequence[tuple[str, str]], *, where: str = "") -> None:
+        self.repo = repo
+        self.pairs = list(pairs)
+        self.where = where
+        self._process: subprocess.Popen[bytes] | None = None
+        if not self.pairs:
+            return
+        lines = "".join(f"{ours} {theirs}\n" for ours, theirs in self.pairs).encode("ascii")
+        with tempfile.TemporaryFile() as requests:  # git reads it whole: no pipe to fill
+            requests.write(lines)
+            requests.seek(0)
+            args = ["merge-tree", "--write-tree", "--stdin", "-z", "--name-only", "--no-messages"]
+            self._process = subprocess.Popen(
+                ["git", *SAFE_OPTIONS, *args],
+                cwd=repo,
+                stdin=requests,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=git_env(),
+            )
+
+    def results(self) -> list[MergeResult]:
+        if self._process is None:
+            return []
+        out, _ = self._process.communicate()
+        if self._process.returncode != 0:
+            # One pair git refused stops the batch: merged one by one, the refusal is
+            # reported for the pair it concerns.
+            return [merge_tree(self.repo, a, b, where=self.where) for a, b in self.pairs]
+        # Per merge: "<1 clean | 0 conflicts>", the tree, the conflicting paths, "".
+        fields = iter(out.split(b"\0"))
+        found = []
+        for status in fields:
+            if not status:
+                break
+            tree = next(fields).decode("ascii")
+            paths = list(iter(fields.__next__, b""))
+            conflicts = () if status == b"1" else tuple(dict.fromkeys(map(decode_path, paths)))
+            found.append(MergeResult(tree, conflicts))
+        if len(found) != len(self.pairs):
+            raise GitError(["merge-tree", "--stdin"], 0, "unexpected output", where=self.where)
+        return found

@@ -7,10 +7,10 @@ byte-identical to it; the commands are independent and run in parallel.
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from treemerge.background import in_parallel
 from treemerge.core.errors import GitError
 from treemerge.gitio.run import git_call, git_capture, run_git
 from treemerge.gitio.workspace import WorkspaceRepo
@@ -23,6 +23,9 @@ UP_TO_FORMAT = (
     "%nfor you to fetch changes up to %H:%n%n  %s (%ci)%n%n"
     "----------------------------------------------------------------"
 )
+# The commit id, subject and date of each end of the range, to fill in the two formats
+# above exactly as `git show --format` would.
+ENDS_FORMAT = "%H%x00%s%x00%ci%x00"
 RULE = "----------------------------------------------------------------"
 
 
@@ -50,12 +53,18 @@ class PullGit:
     def blocks(self, base: str, head: str, *, diff: tuple[str, str]) -> GitBlocks:
         """The request-pull blocks for base..head, the diffstat of `diff` (from, to:
         commits or trees; base..head but for a messy history)."""
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            since = pool.submit(self._git, "show", "-s", f"--format={SINCE_FORMAT}", base)
-            up_to = pool.submit(self._git, "show", "-s", f"--format={UP_TO_FORMAT}", head)
-            shortlog = pool.submit(self._git, "shortlog", f"^{base}", head)
-            diffstat = pool.submit(self._git, "diff", "-M", "--stat", "--summary", *diff)
-            return GitBlocks(since.result(), up_to.result(), shortlog.result(), diffstat.result())
+        diffstat, shortlog, ends = in_parallel(
+            [
+                lambda: self._git("diff", "-M", "--stat", "--summary", *diff),
+                lambda: self._git("shortlog", f"^{base}", head),
+                # Both ends in one process: each record is a format and its commit's text.
+                lambda: self._git(
+                    "show", "-s", "--no-walk=unsorted", f"--format={ENDS_FORMAT}", base, head
+                ),
+            ]
+        )
+        since, up_to = _ends(ends)
+        return GitBlocks(since, up_to, shortlog, diffstat)
 
     def merge_bases(self, one: str, two: str) -> list[str]:
         """Every best common ancestor (several when histories criss-cross)."""
@@ -84,6 +93,20 @@ class PullGit:
             f"refs/tags/{prefix}*",
         )
         return sorted(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("tag "))
+
+    def tag_refs(self) -> dict[str, tuple[str, str]]:
+        """Every tag: name -> (its object's type, the object it points at after one
+        peel, which is what `--points-at` compares)."""
+        out = self._git(
+            "for-each-ref",
+            "--format=%(objecttype) %(objectname) %(*objectname) %(refname:strip=2)",
+            "refs/tags/",
+        )
+        found = {}
+        for line in out.splitlines():
+            kind, sha, peeled, name = line.split(" ", 3)
+            found[name] = (kind, peeled or sha)
+        return found
 
     def tag_exists(self, name: str) -> bool:
         code, _ = git_call(
@@ -136,6 +159,20 @@ class PullGit:
     def display_url(self, url: str) -> str:
         """The URL as the user's git configuration rewrites it (url.*.insteadOf)."""
         return self._git("ls-remote", "--get-url", url).strip() or url
+
+
+def _ends(output: str) -> tuple[str, str]:
+    """The "since" and "up to" blocks from ENDS_FORMAT records of the base and head."""
+    fields = [f.lstrip("\n") for f in output.split("\0")]
+    since = dict(zip("Hsc", fields[0:3], strict=True))
+    # git shows a commit once: when base and head are one commit, so are the ends.
+    up_to = dict(zip("Hsc", fields[3:6], strict=True)) if len(fields) > 6 else since
+    return _fill(SINCE_FORMAT, since) + "\n", _fill(UP_TO_FORMAT, up_to) + "\n"
+
+
+def _fill(form: str, values: dict[str, str]) -> str:
+    text = form.replace("%n", "\n").replace("%H", values["H"]).replace("%ci", values["c"])
+    return text.replace("%s", values["s"])
 
 
 GPG_SIGNER = re.compile(

@@ -8,11 +8,9 @@ from pathlib import Path
 import pygit2
 
 from treemerge.core.errors import RepositoryError
+from treemerge.gitio.run import decode_path
 
-
-def decode_path(raw: bytes) -> str:
-    """A path from git as text; bytes that are not UTF-8 survive as surrogates."""
-    return raw.decode("utf-8", "surrogateescape")
+__all__ = ["GitTree", "Repository", "decode_path"]
 
 
 class Repository:

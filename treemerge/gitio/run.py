@@ -58,6 +58,11 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def decode_path(raw: bytes) -> str:
+    """A path from git as text; bytes that are not UTF-8 survive as surrogates."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 class GitOptions(TypedDict, total=False):
     """How to run one git command (every runner below takes these)."""
 
