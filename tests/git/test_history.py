@@ -11,6 +11,7 @@ import pytest
 
 from tests.git.project import Project
 from tests.helpers import git, make_repo
+from treemerge.core.shortlog import shortlog
 from treemerge.gitio.history import History
 from treemerge.gitio.treeat import TreeAt
 from treemerge.store.changed import FILE_NAME, ChangedPaths
@@ -177,3 +178,29 @@ def test_the_executable_exits_with_the_command_status(tmp_path: Path) -> None:
     )
     assert missing.returncode == 2
     assert "no such file" in missing.stderr
+
+
+def test_shortlog_from_the_log_is_git_shortlog(tmp_path: Path) -> None:
+    path = make_repo(tmp_path / "s", {"f.txt": "0\n"})
+    root = git(path, "rev-parse", "HEAD").strip()
+    messages = [
+        ("Zoë Zed <z@x.org>", "[PATCH v2 3/7] net: tidy\n\nbody"),
+        ("adam <a@x.org>", "   leading spaces   \n"),
+        ("Adam <A@x.org>", "[PATCH] only a prefix"),
+        ("Émile <e@x.org>", "a title paragraph\nthat goes on\n\nand a body"),
+        ("Zoë Zed <z@x.org>", "[PATCHES] not quite\t"),
+        ("Bob <b@x.org>", "[PATCH no closing bracket"),
+        ("adam <a@x.org>", "\u00a0non-breaking space first"),
+        ("Bob <b@x.org>", "tabs\tinside\tsubject"),
+    ]
+    for n, (author, message) in enumerate(messages):
+        (path / "f.txt").write_text(f"change {n}\n")
+        git(path, "commit", "-qam", message, f"--author={author}", "--cleanup=verbatim")
+    git(path, "checkout", "-q", "-b", "side", "HEAD~3")
+    git(path, "commit", "-q", "--allow-empty", "-m", "side work", "--author=Bob <b@x.org>")
+    git(path, "checkout", "-q", "master")
+    git(path, "merge", "-q", "--no-ff", "-m", "Merge side", "side")
+    history = History(path / ".git")
+    pending = history.pending(root, "HEAD", topological=False)
+    walked = [(c.name, c.oneline) for c in reversed(pending)]
+    assert shortlog(walked) == git(path, "shortlog", f"^{root}", "HEAD")

@@ -47,14 +47,15 @@ def judge_pending(
     head: str,
     *,
     base: str | None = None,
+    topological: bool = True,
 ) -> tuple[CheckResult, list[CommitInfo]]:
-    """judge_range, with the pending commits it read (oldest first); `base` when the
-    caller knows the merge base already."""
+    """judge_range, with the pending commits it read (oldest first, as
+    `History.pending` orders them); `base` when the caller knows the merge base."""
     history = project.history()
     base = base or history.merge_base(upstream, head)
     if base is None:
         raise UsageError(f"{subsystem}: no history in common with {upstream_name}")
-    found = Background(lambda: history.pending(upstream, head))
+    found = Background(lambda: history.pending(upstream, head, topological=topological))
     changes = Background(lambda: history.net_diff(base, head))
     index = project.ownership_at(upstream)
     pending = found.result()

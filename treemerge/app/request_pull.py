@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from treemerge.app.check import judge_pending, resolve_head
 from treemerge.app.project import Project
@@ -14,6 +14,7 @@ from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
 from treemerge.core.pull_lint import PullFacts, counts_by_author, explanations, lint_pull
 from treemerge.core.pullreq import Conflict, GitText, PullRequest
+from treemerge.core.shortlog import shortlog
 from treemerge.failpoints import failpoint
 from treemerge.gitio.merge import merge_tree
 from treemerge.gitio.pullgit import GitBlocks, PullGit
@@ -72,12 +73,17 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     )
     forecast = Background(
         lambda: _forecast(
-            project, subsystem, tree.upstream or "", head, heads=heads, upstream_tip=upstream_tip
+            project,
+            subsystem,
+            tree.upstream or "",
+            head,
+            heads=heads,
+            upstream_tip=upstream_tip,
+            base=bases[0],
         )
     )
-    index = project.ownership_at(upstream_tip)
     check, pending = judge_pending(
-        project, subsystem, tree.upstream, upstream_tip, head, base=bases[0]
+        project, subsystem, tree.upstream, upstream_tip, head, base=bases[0], topological=False
     )
     facts = known.result()
     tag, summary = facts.tag, facts.tag_message
@@ -92,7 +98,12 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         if git.remote_tag(tree.url, tag) != check.head:
             git.push_tag(tree.url, tag)
         tag_at_url = git.remote_tag(tree.url, tag)
+    index = project.ownership_at(upstream_tip)  # compiled by the check
     text, messy = blocks.result()
+    if not messy:
+        # One merge base: the pending commits are exactly shortlog's ^base head.
+        walked = ((c.name, c.oneline) for c in reversed(pending))
+        text = replace(text, shortlog=shortlog(walked))
     conflicts = tuple(
         Conflict(
             against,
@@ -267,7 +278,7 @@ def _blocks(git: PullGit, bases: list[str], head: str, upstream_tip: str) -> tup
     diff = (bases[0], head)
     if messy:
         diff = (upstream_tip, merge_tree(git.repo, upstream_tip, head).tree)
-    return git.blocks(bases[0], head, diff=diff), messy
+    return git.blocks(bases[0], head, diff=diff, shortlog=messy), messy
 
 
 # treemerge's own pull-request tags; any other tag at the base counts as a release.
@@ -291,6 +302,7 @@ def _forecast(
     *,
     heads: dict[str, str],
     upstream_tip: str,
+    base: str,
 ) -> list[tuple[str, tuple[str, ...]]]:
     """The paths where the pull conflicts with the upstream's tip and with every other
     tree's work (trial merges in memory, two at a time: one per core)."""
@@ -299,11 +311,13 @@ def _forecast(
     against.update({tree: heads[tree] for tree in _others(project, subsystem, heads)})
     names = list(against)
 
+    def conflicts(name: str) -> tuple[str, ...]:
+        if against[name] == base:
+            return ()  # the pull is built on it: merging it is a fast-forward
+        return merge_tree(repo, against[name], head, where=subsystem).conflicts
+
     def merges(part: list[str]) -> Callable[[], list[tuple[str, tuple[str, ...]]]]:
-        return lambda: [
-            (name, merge_tree(repo, against[name], head, where=subsystem).conflicts)
-            for name in part
-        ]
+        return lambda: [(name, conflicts(name)) for name in part]
 
     halves = in_parallel([merges(names[0::2]), merges(names[1::2])])
     found = dict(halves[0] + halves[1])

@@ -30,6 +30,10 @@ class CommitInfo:
     author: str
     time: int
     message: str
+    # The author's name after the repository's mailmap, and the subject line as git
+    # formats it (`%aN`, `%s`), when the commit was read for a shortlog.
+    name: str = ""
+    oneline: str = ""
 
     @property
     def subject(self) -> str:

@@ -102,23 +102,28 @@ def judge(
     """The verdict for each path; `touched` gives the commits behind each non-owned path."""
     unique = {c.sha: c for commits in touched.values() for c in commits}
     acked = {sha: c.acked_by() for sha, c in unique.items()}
+    # Owners' names and addresses, worked out once per set of owning sections (the
+    # sections live as long as the call: their ids are stable keys).
+    foreign: dict[tuple[int, ...], tuple[tuple[str, ...], frozenset[str]]] = {}
     verdicts = []
     for path, change in paths.items():
         sections = owners_by_path[path]
         if _is_ours(subsystem, sections):
             verdicts.append(FileVerdict(path, "owned", (), (), change=change))
             continue
-        owners = _foreign_owners(subsystem, sections)
+        key = tuple(id(s) for s in sections)
+        if key not in foreign:
+            owners = _foreign_owners(subsystem, sections)
+            people = frozenset(e.lower() for s in owners for e in emails(s.maintainers))
+            foreign[key] = (tuple(s.name for s in owners), people)
+        names, maintainers = foreign[key]
         commits = touched.get(path, ())
         shas = tuple(c.sha for c in commits)
-        maintainers = {e.lower() for s in owners for e in emails(s.maintainers)}
         acks = [acked[c.sha] & maintainers for c in commits]
         if commits and all(acks):
             who = tuple(sorted(set().union(*acks)))
-            names = tuple(s.name for s in owners)
             verdicts.append(FileVerdict(path, "acked", names, shas, who, change))
         else:
-            names = tuple(s.name for s in owners)
             verdicts.append(FileVerdict(path, "foreign", names, shas, change=change))
     return tuple(verdicts)
 

@@ -20,8 +20,9 @@ from treemerge.gitio.run import decode_path, git_call, run_git
 MAX_PATHSPECS = 1000
 # Settings of the user's that would change what `git log` prints.
 LOG_OPTIONS = ("-c", "log.showSignature=false", "-c", "diff.relative=false")
-# One commit per record: id, parents, author, commit time, raw message.
-COMMIT_FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00%ct%x00%B"
+# One commit per record: id, parents, author, commit time, mailmapped author name,
+# subject line, raw message.
+COMMIT_FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00%ct%x00%aN%x00%s%x00%B"
 RAW_LOG = ("-z", "--raw", "--no-renames", "--no-abbrev", "--no-ext-diff", "--format=%H")
 # When this many commits are not known yet and few paths are asked about, a log limited
 # to those paths is cheaper than learning every path of every commit.
@@ -73,10 +74,15 @@ class History:
             raise RepositoryError(f"{sha}: not a commit of {self.path}")
         return found[0]
 
-    def pending(self, upstream: str | None, head: str) -> list[CommitInfo]:
-        """Commits reachable from `head` but not from `upstream`, oldest first."""
+    def pending(
+        self, upstream: str | None, head: str, *, topological: bool = True
+    ) -> list[CommitInfo]:
+        """Commits reachable from `head` but not from `upstream`, oldest first: parents
+        before children, or (not `topological`) the exact reverse of the order git
+        walks them in, which is the order `git shortlog` sees."""
         hidden = [f"^{upstream}"] if upstream is not None else []
-        return self._log(["--topo-order", "--reverse", head, *hidden])
+        order = ["--topo-order"] if topological else []
+        return self._log([*order, "--reverse", head, *hidden])
 
     def first_parents(self, head: str, stop: str | None = None) -> list[CommitInfo]:
         """`head` and its first parents back to (not including) `stop`, newest first."""
@@ -165,14 +171,16 @@ class KnownChanges(Protocol):
 def parse_commits(output: bytes) -> Iterator[CommitInfo]:
     """CommitInfo records from `git log -z` with COMMIT_FORMAT."""
     fields = output.split(b"\0")
-    for i in range(0, len(fields) - 4, 5):
-        sha, parents, author, when, message = fields[i : i + 5]
+    for i in range(0, len(fields) - 6, 7):
+        sha, parents, author, when, name, oneline, message = fields[i : i + 7]
         yield CommitInfo(
             sha=sha.decode("ascii").lstrip("\n"),
             parents=tuple(parents.decode("ascii").split()),
             author=author.decode("utf-8", "replace"),
             time=int(when or 0),
             message=message.decode("utf-8", "replace"),
+            name=name.decode("utf-8", "surrogateescape"),
+            oneline=oneline.decode("utf-8", "surrogateescape"),
         )
 
 

@@ -50,13 +50,16 @@ class PullGit:
         out = run_git(list(args), cwd=self.repo, input=input, where=self.where)
         return out.decode("utf-8", "surrogateescape")
 
-    def blocks(self, base: str, head: str, *, diff: tuple[str, str]) -> GitBlocks:
+    def blocks(
+        self, base: str, head: str, *, diff: tuple[str, str], shortlog: bool = True
+    ) -> GitBlocks:
         """The request-pull blocks for base..head, the diffstat of `diff` (from, to:
-        commits or trees; base..head but for a messy history)."""
-        diffstat, shortlog, ends = in_parallel(
+        commits or trees; base..head but for a messy history). Without `shortlog`, that
+        block is left empty for the caller to fill."""
+        diffstat, shortlog_text, ends = in_parallel(
             [
                 lambda: self._git("diff", "-M", "--stat", "--summary", *diff),
-                lambda: self._git("shortlog", f"^{base}", head),
+                lambda: self._git("shortlog", f"^{base}", head) if shortlog else "",
                 # Both ends in one process: each record is a format and its commit's text.
                 lambda: self._git(
                     "show", "-s", "--no-walk=unsorted", f"--format={ENDS_FORMAT}", base, head
@@ -64,7 +67,7 @@ class PullGit:
             ]
         )
         since, up_to = _ends(ends)
-        return GitBlocks(since, up_to, shortlog, diffstat)
+        return GitBlocks(since, up_to, shortlog_text, diffstat)
 
     def merge_bases(self, one: str, two: str) -> list[str]:
         """Every best common ancestor (several when histories criss-cross)."""
