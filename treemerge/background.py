@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class Background(Generic[T]):
@@ -37,3 +38,17 @@ def in_parallel(funcs: list[Callable[[], T]]) -> list[T]:
     """Every `func()` at once; their results in order (the first error raised)."""
     started = [Background(func) for func in funcs]
     return [job.result() for job in started]
+
+
+def map_parallel(func: Callable[[T], U], items: list[T], *, workers: int = 2) -> list[U]:
+    """`func(item)` for every item, on `workers` threads (each git process a thread waits
+    on gets a core of its own); results in the order of `items`."""
+
+    def share_of(share: list[T]) -> Callable[[], list[U]]:
+        return lambda: [func(item) for item in share]
+
+    done = in_parallel([share_of(items[i::workers]) for i in range(workers)])
+    results: list[U] = [None] * len(items)  # type: ignore[list-item]
+    for i, share in enumerate(done):
+        results[i::workers] = share
+    return results

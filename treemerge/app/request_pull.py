@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from treemerge.app.check import judge_pending, resolve_head
 from treemerge.app.project import Project
-from treemerge.background import Background, in_parallel
+from treemerge.background import Background, map_parallel
 from treemerge.core.changes import CommitInfo
 from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
@@ -316,9 +315,4 @@ def _forecast(
             return ()  # the pull is built on it: merging it is a fast-forward
         return merge_tree(repo, against[name], head, where=subsystem).conflicts
 
-    def merges(part: list[str]) -> Callable[[], list[tuple[str, tuple[str, ...]]]]:
-        return lambda: [(name, conflicts(name)) for name in part]
-
-    halves = in_parallel([merges(names[0::2]), merges(names[1::2])])
-    found = dict(halves[0] + halves[1])
-    return [(name, found[name]) for name in names]
+    return list(zip(names, map_parallel(conflicts, names), strict=True))

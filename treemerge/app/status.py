@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from treemerge.app.check import check_subsystem
-from treemerge.app.project import Project
+from treemerge.app.project import Project, Tree
 from treemerge.app.send import RECORDS_FILE, records
+from treemerge.background import map_parallel
 from treemerge.core.errors import TreemergeError
 
 
@@ -48,6 +50,7 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
     workspace.ensure()
     last = _last_pulls(project)
     synced = workspace.tree_heads()
+    judged: list[tuple[int, Tree, str]] = []
     for tree in project.trees(ids):
         head = synced.get(tree.id)
         if tree.upstream is None:
@@ -55,8 +58,21 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
         elif head is None:
             rows.append(TreeStatus(tree.id, tree.upstream, None, error="not synced yet"))
         else:
-            row = _subsystem_status(project, tree.id, tree.upstream, head)
-            rows.append(replace(row, last_pull_request=last.get(tree.id)))
+            judged.append((len(rows), tree, head))
+            rows.append(TreeStatus(tree.id, tree.upstream, head))
+    for upstream in {tree.upstream for _, tree, _ in judged}:
+        if upstream in synced:
+            with suppress(TreemergeError):  # reported per tree below
+                project.ownership_at(synced[upstream])  # compiled once, before the threads
+
+    def judge(item: tuple[int, Tree, str]) -> TreeStatus:
+        _, tree, head = item
+        assert tree.upstream is not None
+        row = _subsystem_status(project, tree.id, tree.upstream, head)
+        return replace(row, last_pull_request=last.get(tree.id))
+
+    for (position, _, _), row in zip(judged, map_parallel(judge, judged), strict=True):
+        rows[position] = row
     return rows
 
 

@@ -12,6 +12,7 @@ answers come from git, the same as before anything was learnt.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,11 +29,14 @@ class ChangedPaths:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._broken = False
+        self._lock = threading.Lock()  # one connection, used by any thread in turn
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
             try:
-                db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+                db = sqlite3.connect(
+                    self.path, timeout=10, isolation_level=None, check_same_thread=False
+                )
                 db.execute(SCHEMA)
                 self._db = db
             except sqlite3.Error:
@@ -40,6 +44,10 @@ class ChangedPaths:
         return self._db
 
     def lookup(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        with self._lock:
+            return self._lookup(commits)
+
+    def _lookup(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
         db = self._connect() if commits else None
         if db is None:
             return {}
@@ -57,6 +65,10 @@ class ChangedPaths:
         return found
 
     def remember(self, changed: dict[str, tuple[str, ...]]) -> None:
+        with self._lock:
+            self._remember(changed)
+
+    def _remember(self, changed: dict[str, tuple[str, ...]]) -> None:
         db = self._connect() if changed else None
         if db is None:
             return
