@@ -63,6 +63,35 @@ def test_seven_trees_with_two_that_conflict(
     assert git(repo, "rev-parse", "refs/next/main").strip() == document["result"]
 
 
+def test_the_chain_ends_on_the_tree_git_merging_tree_by_tree_ends_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = (ROOT / "maintainers.cfg").read_text(encoding="utf-8")
+    fixture = build_fixture(tmp_path / "nova", config, commits=40, files=150, releases=2)
+    assert run_cli(capsys, "-C", str(fixture.dest), "sync").code == 0
+    document: Any = json.loads(
+        run_cli(capsys, "-C", str(fixture.dest), "next", "--json", "--no-test").out
+    )
+    repo = fixture.dest / ".treemerge" / "repo.git"
+    current = document["base"]
+    for tree in document["trees"]:
+        done = subprocess.run(
+            ["git", "merge-tree", "--write-tree", current, tree["head"]],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (done.returncode == 0) == tree["merged"], tree["subsystem"]
+        if done.returncode == 0:
+            merged = done.stdout.split()[0]
+            current = git(repo, "commit-tree", merged, "-p", current, "-p", tree["head"], "-m", "m")
+            current = current.strip()
+    assert git(repo, "rev-parse", f"{document['result']}^{{tree}}") == git(
+        repo, "rev-parse", f"{current}^{{tree}}"
+    )
+
+
 @pytest.fixture
 def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
     proj = Project(tmp_path, capsys)

@@ -1,32 +1,72 @@
 """`next`: a linux-next-style integration tree, built in memory.
 
-The upstream's tip, then each subsystem's pending work merged in the configured order
-with `git merge-tree --write-tree` and commit objects chained on top (no work tree); a
-tree that conflicts, or breaks the test command, is left out (or its last good head is
-used instead). A pairwise conflict matrix says which trees collide, and the last
-result is kept so the next run can say what changed.
+The upstream's tip, then each subsystem's pending work merged in the configured order,
+each merge a commit chained on top (no work tree); a tree that conflicts, or breaks the
+test command, is left out (or its last good head is used instead). A pairwise conflict
+matrix says which trees collide, and the last result is kept so the next run can say
+what changed.
+
+Most merges are worked out here, from the trees, when they provably equal git's
+(treemerge.gitio.trivial): a tree whose work touches nothing the integration changed
+is laid on top of it, and a tree that git merged cleanly into the upstream by itself
+has that merge carried over when nothing merged since meets it. Every other merge is
+git's own, `git merge-tree --write-tree`. A handful of git processes serve the whole
+run, most of them started before Python has loaded the project: one `git log` for
+every tree's pending work, one `git cat-file` for the trees read, one
+`git merge-tree --stdin` for the merges into the upstream and the matrix.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Collection
 from itertools import combinations
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from treemerge.app.project import Project
-from treemerge.app.testrun import TestRun, run_test
-from treemerge.core.errors import UsageError
-from treemerge.gitio.merge import MergeResult, integration_commit, merge_tree
+from treemerge.core.errors import GitError, UsageError
+from treemerge.gitio.merge import (
+    INTEGRATION_SIGNATURE,
+    MergeBatch,
+    MergeResult,
+    merge_tree,
+)
+from treemerge.gitio.objects import Entry, ObjectStore
+from treemerge.gitio.run import SAFE_OPTIONS, decode_path, git_env
+from treemerge.gitio.trivial import (
+    NOTHING,
+    Merged,
+    PathSet,
+    Pending,
+    Survey,
+    carried_merge,
+    is_trivial,
+    tree_changes_many,
+    trivial_merge,
+)
 from treemerge.store.files import atomic_write
 
+if TYPE_CHECKING:
+    from treemerge.app.project import Project
+    from treemerge.app.testrun import TestRun
+    from treemerge.core.matcher import OwnershipIndex
+
 STATE_FILE = "next.json"
+# Where a project keeps its workspace, and how it is found (as the project finds them).
+CONFIG_NAME = "maintainers.cfg"
+CONFIG_ENV = "TREEMERGE_CONFIG"
+WORKSPACE_DIR = ".treemerge"
+HEADS_FORMAT = "%(objectname) %(refname:lstrip=2)"
+# How often (seconds) Python hands over between the loading and the reading threads.
+SWITCH_INTERVAL = 0.0005
 
 
-@dataclass(frozen=True)
-class Collision:
+class Collision(NamedTuple):
     path: str
     owners: tuple[str, ...]
     with_: tuple[str, ...]
@@ -35,8 +75,7 @@ class Collision:
         return {"path": self.path, "owners": list(self.owners), "with": list(self.with_)}
 
 
-@dataclass(frozen=True)
-class TreeOutcome:
+class TreeOutcome(NamedTuple):
     subsystem: str
     head: str
     merged: bool
@@ -59,8 +98,7 @@ class TreeOutcome:
         }
 
 
-@dataclass(frozen=True)
-class NextResult:
+class NextResult(NamedTuple):
     upstream: str
     base: str
     result: str
@@ -68,7 +106,7 @@ class NextResult:
     matrix_trees: tuple[str, ...]
     cells: tuple[tuple[int, ...], ...]
     generated: str
-    changes: tuple[str, ...] = field(default=())
+    changes: tuple[str, ...] = ()
 
     @property
     def left_out(self) -> tuple[str, ...]:
@@ -87,102 +125,342 @@ class NextResult:
 
 
 def build_next(
-    project: Project, *, upstream: str = "main", fallback: bool = True, run_tests: bool = True
+    project: Project,
+    *,
+    upstream: str = "main",
+    fallback: bool = True,
+    run_tests: bool = True,
+    early: Prefetch | None = None,
 ) -> NextResult:
-    """Build the integration tree (refs/next/UPSTREAM in the workspace) and report it."""
-    base = project.synced(upstream)
-    heads = _heads(project, upstream)
+    """Build the integration tree (refs/next/UPSTREAM in the workspace) and report it.
+    `early`: the first reads, if the caller started them (used when they are of this
+    workspace and upstream)."""
+    workspace = project.workspace
+    workspace.ensure()
+    reads = early.take(workspace.path, upstream) if early is not None else None
+    synced = reads.synced if reads is not None else workspace.tree_heads()
+    base = synced.get(upstream)
+    if base is None:
+        raise UsageError(f"no copy of the {upstream} tree yet: run `treemerge sync {upstream}`")
+    heads = _heads(project, upstream, synced)
     if not heads:
         raise UsageError("no subsystem tree has been synced yet: run `treemerge sync`")
-    survey = _survey(project, base, heads)
-    pairs = _pairwise(project, heads, {tree: found[0] for tree, found in survey.items()})
     previous = _load_state(project)
     command = project.config.integration.test_command if run_tests else None
-    good = _string_map(previous.get("good_heads"))
-    run = _Run(project, pairs, good, command, upstream, fallback, _tested(previous))
-    current, outcomes = base, []
-    for tree, head in heads.items():
-        current, outcome = run.merge_one(current, tree, head, commits=survey[tree][1])
-        outcomes.append(outcome)
-    project.workspace.git("update-ref", f"refs/next/{upstream}", current)
+    if reads is not None and not set(heads.values()) <= set(reads.work):
+        _close(reads)  # (a head of the workspace that the early reads did not see)
+        reads = None
+    if reads is None:
+        start = _Start(workspace.path)
+        trivial = set(_strings(previous.get("trivial_heads")))
+        reads = start.finish(upstream, synced, list(heads.values()), trivial)
+    try:
+        matrix = _Matrix(workspace.path, heads, reads)
+        run = _Run(
+            project, reads, matrix, previous, command=command, upstream=upstream, fallback=fallback
+        )
+        current, outcomes = run.start(), []
+        for tree, head in heads.items():
+            current, outcome = run.merge_one(current, tree, head)
+            outcomes.append(outcome)
+        # The ref is written while the report is put together.
+        ref = _GitCall(workspace.path, ["update-ref", f"refs/next/{upstream}", current.commit])
+        outcomes = [run.with_collisions(outcome) for outcome in outcomes]
+        pairs = matrix.conflicts()
+        ref.wait()
+    finally:
+        _close(reads)
     names = tuple(heads)
     cells = tuple(
         tuple(len(pairs.get(frozenset((a, b)), ())) if a != b else 0 for b in names) for a in names
     )
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    result = NextResult(upstream, base, current, tuple(outcomes), names, cells, stamp)
-    result = NextResult(**{**result.__dict__, "changes": changes(previous, result)})
-    _save_state(project, result, good, run.tested)
+    result = NextResult(upstream, base, current.commit, tuple(outcomes), names, cells, stamp)
+    result = result._replace(changes=changes(previous, result))
+    _save_state(project, result, run.good, run.tested, run.trivial)
     return result
 
 
-def _heads(project: Project, upstream: str) -> dict[str, str]:
+def _heads(project: Project, upstream: str, synced: dict[str, str]) -> dict[str, str]:
     """Every synced subsystem tree's head, in the configured integration order."""
     config = project.config
     order = list(config.integration.order) or [s.id for s in config.subsystems]
     order += [s.id for s in config.subsystems if s.id not in order]
-    synced = project.workspace.tree_heads()
     return {tree: synced[tree] for tree in order if tree in synced and tree != upstream}
 
 
-def _pairwise(
-    project: Project, heads: dict[str, str], touched: dict[str, Touched]
-) -> dict[frozenset[str], tuple[str, ...]]:
-    """Conflicting paths between the pending work of every pair of trees.
+class _Reads(NamedTuple):
+    """What a run reads from git before it merges anything."""
 
-    Only pairs whose changes meet (the same path, or a file where the other changes
-    something below it) can conflict; only those are merged.
+    synced: dict[str, str]  # every tree's head in the workspace
+    store: ObjectStore  # its objects (git started)
+    work: dict[str, Pending]  # by head: the work the upstream lacks
+    alone: MergeBatch  # heads merged into the upstream by themselves (running)
+    pairs: MergeBatch  # each pair of heads whose work meets, merged (running)
+
+
+class _Start:
+    """The git processes a run begins with, started before it knows what to ask them
+    (their start-up then overlaps whatever comes first): `finish` asks."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.store = ObjectStore(repo)
+        self.store.start()
+        self.log = Survey(repo)
+        # Each head merged into the upstream alone (merges onto the integration can
+        # then be carried over from these), and the pairs of heads for the matrix.
+        self.alone = MergeBatch(repo, where="next")
+        self.pairs = MergeBatch(repo, where="next")
+
+    def finish(
+        self,
+        upstream: str,
+        synced: dict[str, str],
+        heads: list[str],
+        trivial: Collection[str] = (),
+    ) -> _Reads:
+        """The reads of a run over `heads` on `upstream`. Heads the last run merged
+        trivially (`trivial`) are not merged alone: they will most likely be trivial
+        again (and if not, git merges them in the chain)."""
+        base = synced[upstream]
+        try:
+            self.store.use_hash_length(len(base))
+            self.alone.feed([(base, head) for head in heads if head not in trivial])
+            work = self.log.read(base, heads)
+            self.pairs.feed(_meeting(heads, work))
+            upstream_tree = self.store.commit_tree(base)
+            if upstream_tree is not None:
+                # What the merges will look at in the upstream, read in two round trips.
+                self.store.preload([(upstream_tree, _changed_files(work))])
+        except BaseException:
+            self.close()
+            raise
+        return _Reads(synced, self.store, work, self.alone, self.pairs)
+
+    def close(self) -> None:
+        self.store.close()
+        self.log.close()
+        self.alone.close()
+        self.pairs.close()
+
+
+def _meeting(heads: list[str], work: dict[str, Pending]) -> list[tuple[str, str]]:
+    """The pairs of `heads` whose work meets: the same path, or a file where the other
+    changes something below it. Only those can conflict."""
+    touched = {head: PathSet.of(work[head].paths) for head in heads}
+    return [(a, b) for a, b in combinations(heads, 2) if touched[a].meets(touched[b])]
+
+
+def _changed_files(work: dict[str, Pending]) -> set[bytes]:
+    return {path for pending in work.values() for path in pending.delta}
+
+
+class Prefetch:
+    """The first reads of `next` (every head, their pending work, the merges of the
+    heads into the upstream and of pairs of them), started on a thread before the
+    project is loaded: loading it takes Python longer than these take git.
+
+    The workspace is found as the project will be (next to the maintainers.cfg given
+    or found); `build_next` uses the reads only if that is the workspace it works in.
+    Whatever fails here is left for `build_next` to meet again and report.
     """
-    repo = project.workspace.path
-    candidates = [
-        pair for pair in combinations(heads, 2) if _meet(touched[pair[0]], touched[pair[1]])
-    ]
 
-    def merge(pair: tuple[str, str]) -> tuple[frozenset[str], MergeResult]:
-        return frozenset(pair), merge_tree(repo, heads[pair[0]], heads[pair[1]], where="next")
+    def __init__(self, config: Path | None, cwd: Path, upstream: str) -> None:
+        self.repo = _workspace_of(config, cwd)
+        self.upstream = upstream
+        self._reads: _Reads | None = None
+        self._thread: threading.Thread | None = None
+        self._switch = sys.getswitchinterval()
+        if self.repo is None or not (self.repo / "HEAD").is_file():
+            return
+        # Every tree's head (as WorkspaceRepo.tree_heads reads them), and the
+        # processes that will need them, started at once.
+        try:
+            refs = subprocess.Popen(
+                ["git", *SAFE_OPTIONS, "for-each-ref", f"--format={HEADS_FORMAT}", "refs/trees/"],
+                cwd=self.repo,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=git_env(),
+            )
+            start = _Start(self.repo)
+        except (OSError, GitError):  # (no git to run: build_next says so)
+            return
+        # The threads of a run mostly wait for git; when git answers they should not
+        # wait long for the interpreter (by default Python hands over every 5 ms).
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        self._thread = threading.Thread(target=self._read, args=(refs, start), daemon=True)
+        self._thread.start()
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        found = pool.map(merge, candidates)
-        return {pair: result.conflicts for pair, result in found if result.conflicts}
+    def _read(self, refs: subprocess.Popen[bytes], start: _Start) -> None:
+        assert self.repo is not None
+        try:
+            out, _ = refs.communicate()
+            synced = {}
+            for line in decode_path(out).splitlines():
+                commit, _, tree = line.partition(" ")
+                synced[tree] = commit
+            if refs.returncode != 0 or self.upstream not in synced:
+                start.close()
+                return
+            heads = [commit for tree, commit in synced.items() if tree != self.upstream]
+            state = self.repo.parent / STATE_FILE
+            found = json.loads(state.read_bytes()) if state.is_file() else {}
+            trivial = set(_strings(found.get("trivial_heads")))
+            self._reads = start.finish(self.upstream, synced, heads, trivial)
+        except Exception:
+            start.close()
+
+    def take(self, repo: Path, upstream: str) -> _Reads | None:
+        """The reads, if they are of `repo` and `upstream` (else None)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        reads, self._reads = self._reads, None
+        if reads is not None and (repo.resolve() != self.repo or upstream != self.upstream):
+            _close(reads)
+            return None
+        return reads
+
+    def close(self) -> None:
+        """Let go of reads nobody took (after the run: threads go on to the end)."""
+        reads = self.take(Path(), "")
+        if reads is not None:
+            _close(reads)
+        sys.setswitchinterval(self._switch)
 
 
-Touched = tuple[set[str], set[str]]  # (paths changed, directories holding them)
+def _close(reads: _Reads) -> None:
+    reads.store.close()
+    reads.alone.close()
+    reads.pairs.close()
 
 
-def _survey(project: Project, base: str, heads: dict[str, str]) -> dict[str, tuple[Touched, int]]:
-    """For each tree: the paths its pending work changes (with their directories), and
-    how many commits it has (git's commit-graph makes both cheap; they run in parallel)."""
-
-    def one(head: str) -> tuple[Touched, int]:
-        files = project.workspace.changed_paths(base, head)
-        directories = {p[:i] for p in files for i in range(len(p)) if p[i] == "/"}
-        return (files, directories), project.workspace.count(base, head)
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(heads, pool.map(one, heads.values()), strict=True))
-
-
-def _meet(one: Touched, two: Touched) -> bool:
-    return bool(one[0] & two[0] or one[0] & two[1] or one[1] & two[0])
+def _workspace_of(config: Path | None, cwd: Path) -> Path | None:
+    """The workspace repository of the project that `config` (or the maintainers.cfg
+    found as `open_project` finds it) describes; None when there is none to find."""
+    if config is None:
+        named = os.environ.get(CONFIG_ENV)
+        config = Path(named) if named else None
+    if config is None:
+        config = next(
+            (d / CONFIG_NAME for d in (cwd, *cwd.parents) if (d / CONFIG_NAME).is_file()), None
+        )
+    if config is None or not config.is_file():
+        return None
+    return config.resolve().parent / WORKSPACE_DIR / "repo.git"
 
 
-@dataclass
+class _GitCall:
+    """A git command run while the caller goes on; `wait` for its outcome."""
+
+    def __init__(self, repo: Path, args: list[str]) -> None:
+        self.args = args
+        self._process = subprocess.Popen(
+            ["git", *SAFE_OPTIONS, *args],
+            cwd=repo,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=git_env(),
+        )
+
+    def wait(self) -> None:
+        _, err = self._process.communicate()
+        if self._process.returncode != 0:
+            said = err.decode("utf-8", "replace")
+            raise GitError(self.args, self._process.returncode, said, where="workspace")
+
+
+class _Matrix:
+    """Conflicting paths between the pending work of every pair of trees: git merges
+    the pairs whose work meets (`_meeting`); no other pair can conflict."""
+
+    def __init__(self, repo: Path, heads: dict[str, str], reads: _Reads) -> None:
+        self.repo = repo
+        self.heads = heads
+        self._batch = reads.pairs
+        self._found: dict[frozenset[str], tuple[str, ...]] | None = None
+
+    def conflicts(self) -> dict[frozenset[str], tuple[str, ...]]:
+        """{pair of trees: the paths where they conflict}, for pairs that do."""
+        if self._found is None:
+            results = self._batch.results()
+            names: dict[str, list[str]] = {}
+            for tree, head in self.heads.items():
+                names.setdefault(head, []).append(tree)
+            pairs = self._batch.pairs
+            if results is None:  # git refused a pair: merged one by one, it says which
+                pairs = [(a, b) for a, b in pairs if a in names and b in names]
+                results = [merge_tree(self.repo, a, b, where="next") for a, b in pairs]
+            self._found = {}
+            for (one, two), result in zip(pairs, results, strict=True):
+                if result.conflicts:
+                    for a in names.get(one, ()):
+                        for b in names.get(two, ()):
+                            if a != b:
+                                self._found[frozenset((a, b))] = result.conflicts
+        return self._found
+
+
+class _Step(NamedTuple):
+    """The integration so far: its commit and that commit's tree."""
+
+    commit: str
+    tree: str
+
+
 class _Run:
-    """One integration run: what every merge step needs."""
+    """One integration run: what every merge step needs, and what it learns."""
 
-    project: Project
-    pairs: dict[frozenset[str], tuple[str, ...]]
-    good: dict[str, str]  # last head of each tree that merged and passed (the fallback)
-    command: str | None
-    upstream: str
-    fallback: bool
-    tested: dict[str, dict[str, object]] = field(default_factory=dict)  # by tree id
+    def __init__(
+        self,
+        project: Project,
+        reads: _Reads,
+        matrix: _Matrix,
+        previous: dict[str, object],
+        *,
+        command: str | None,
+        upstream: str,
+        fallback: bool,
+    ) -> None:
+        self.project = project
+        self.store = reads.store
+        self.base = reads.synced[upstream]
+        self.work = reads.work  # by head: the work the upstream lacks
+        self.alone = reads.alone  # heads merged into the upstream by themselves
+        self.matrix = matrix
+        # The last head of each tree that merged and passed (the fallback).
+        self.good = _string_map(previous.get("good_heads"))
+        self.tested = _tested(previous)  # test verdicts by tree and command
+        self.command = command
+        self.upstream = upstream
+        self.fallback = fallback
+        self.base_tree = b""
+        self.merged: set[str] = set()  # pending commits merged so far
+        self.trivial: set[str] = set()  # heads merged trivially
+        self.conflicted: dict[str, tuple[str, ...]] = {}  # tree: its head's conflicts
+        self.owners = _Owners(project, self.base)
+        self._carried: dict[str, dict[bytes, Entry | None]] | None = None
+        # Paths where the integration differs from the upstream (a superset): those of
+        # the merges worked out here, and those of git's between the trees in `_unread`.
+        self._changed = NOTHING
+        self._unread: list[tuple[bytes, bytes]] = []
+
+    def start(self) -> _Step:
+        tree = self.store.commit_tree(self.base)
+        if tree is None:
+            raise UsageError(f"the {self.upstream} tree's head {self.base} is not a commit")
+        self.base_tree = tree
+        return _Step(self.base, tree.hex())
 
     def _test(self, tree: str, step: str) -> TestRun | None:
         """The test command's verdict on a merged tree: the same tree (same content,
         same command) is not tested twice."""
         if not self.command:
             return None
+        from treemerge.app.testrun import TestRun, run_test  # noqa: PLC0415 - with a command
+
         key = f"{tree} {self.command}"
         known = self.tested.get(key)
         if known is not None:
@@ -191,50 +469,170 @@ class _Run:
         self.tested[key] = {"status": result.status, "output": result.output}
         return result
 
-    def merge_one(
-        self, current: str, tree: str, head: str, *, commits: int
-    ) -> tuple[str, TreeOutcome]:
-        """Merge one tree onto the integration so far: (new integration head, outcome).
+    def _alone(self, head: str) -> dict[bytes, Entry | None] | None:
+        """What git's clean merge of `head` into the upstream by itself changed there;
+        None when that merge was not clean, or not asked for."""
+        if self._carried is None:
+            self._carried = {}
+            results = self.alone.results()
+            if results is not None:
+                # Only merges more than trivial are carried over (for the others it is
+                # the work itself): what those changed in the upstream, read at once.
+                merged = {
+                    theirs: bytes.fromhex(result.tree)
+                    for (_, theirs), result in zip(self.alone.pairs, results, strict=True)
+                    if result.clean
+                    and theirs in self.work
+                    and not is_trivial(self.store, self.base_tree, self.work[theirs].delta)
+                }
+                pairs = [(self.base_tree, tree) for tree in merged.values()]
+                found = tree_changes_many(self.store, pairs)
+                self._carried = dict(zip(merged, found, strict=True))
+        return self._carried.get(head)
+
+    def _integration_changed(self) -> PathSet:
+        if self._unread:
+            found = tree_changes_many(self.store, self._unread)
+            self._changed = self._changed | PathSet.of(p for changes in found for p in changes)
+            self._unread.clear()
+        return self._changed
+
+    def _pending(self, head: str) -> Pending | None:
+        """The work of `head` (read now for a fallback head the survey did not cover;
+        None when the repository no longer has it)."""
+        if head not in self.work:
+            kind = self.store.info_many([head])[0]
+            if kind is None or kind[1] != "commit":
+                return None
+            self.work.update(Survey(self.project.workspace.path).read(self.base, [head]))
+        return self.work[head]
+
+    def _merge(self, current: _Step, head: str, where: str) -> tuple[MergeResult, Merged | None]:
+        """What merging `head` onto the integration gives: worked out here when it
+        provably equals git's merge (with the paths it changes), else git's own."""
+        work = self._pending(head)
+        if work is not None and not work.commits and self.store.commit_tree(head):
+            # Nothing the upstream lacks: already in (git merges it to the same tree).
+            self.trivial.add(head)
+            return MergeResult(current.tree, ()), Merged(bytes.fromhex(current.tree), frozenset())
+        # With no pending commit in common with anything merged so far, and one commit
+        # under them, that commit is the only merge base (of the integration and of the
+        # upstream alike).
+        found = None
+        if work is not None and work.base is not None and work.commits.isdisjoint(self.merged):
+            ours = bytes.fromhex(current.tree)
+            found = trivial_merge(self.store, ours, work.delta)
+            if found is not None:
+                self.trivial.add(head)
+            alone = self._alone(head) if found is None else None
+            if alone is not None:
+                found = carried_merge(
+                    self.store,
+                    ours,
+                    work.delta,
+                    upstream=self.base_tree,
+                    changes=alone,
+                    ours_changed=self._integration_changed(),
+                )
+        if found is not None:
+            return MergeResult(found.tree.hex(), ()), found
+        return merge_tree(self.project.workspace.path, current.commit, head, where=where), None
+
+    def merge_one(self, current: _Step, tree: str, head: str) -> tuple[_Step, TreeOutcome]:
+        """Merge one tree onto the integration so far: (new integration, outcome).
         The tree's head first; if it conflicts or fails the test, its last good head."""
-        repo = self.project.workspace.path
+        work = self.work.get(head)
+        commits = len(work.commits) if work else 0
         candidates = [(head, False)]
         if self.fallback and self.good.get(tree) and self.good[tree] != head:
             candidates.append((self.good[tree], True))
-        conflicts: tuple[Collision, ...] = ()
         failed: TestRun | None = None
         for candidate, is_fallback in candidates:
-            merged = merge_tree(repo, current, candidate, where=tree)
+            merged, known = self._merge(current, candidate, tree)
             if merged.conflicts:
                 if not is_fallback:
-                    conflicts = _collisions(self, tree, merged.conflicts)
+                    self.conflicted[tree] = merged.conflicts
+                    self.owners.start()
                 continue
             message = f"Merge {tree} into next\n"
-            step = integration_commit(repo, merged.tree, [current, candidate], message)
+            parents = [current.commit, candidate]
+            step = self.store.write_commit(merged.tree, parents, message, INTEGRATION_SIGNATURE)
             test = self._test(merged.tree, step)
             if test is not None and test.status == "failed":
                 failed = failed or test
                 continue
             self.good[tree] = candidate
-            return step, TreeOutcome(
-                tree, head, True, candidate, is_fallback, commits, conflicts, failed or test
+            used = self.work.get(candidate)
+            self.merged.update(used.commits if used else ())
+            if known is not None:
+                self._changed = self._changed | PathSet.of(known.changed)
+            else:  # (what git changed is read when a carried merge needs it)
+                self._unread.append((bytes.fromhex(current.tree), bytes.fromhex(merged.tree)))
+            outcome = TreeOutcome(
+                tree, head, True, candidate, is_fallback, commits, (), failed or test
             )
-        return current, TreeOutcome(tree, head, False, None, False, commits, conflicts, failed)
+            return _Step(step, merged.tree), outcome
+        return current, TreeOutcome(tree, head, False, None, False, commits, (), failed)
+
+    def with_collisions(self, outcome: TreeOutcome) -> TreeOutcome:
+        """`outcome` with the collisions of its head's conflicts, if it had any."""
+        paths = self.conflicted.get(outcome.subsystem)
+        if not paths:
+            return outcome
+        return outcome._replace(conflicts=_collisions(self, outcome.subsystem, paths))
+
+
+class _Owners:
+    """Ownership as the upstream has it, compiled on a thread from the first conflict
+    on (while the merges go on); only conflicts need it."""
+
+    def __init__(self, project: Project, commit: str) -> None:
+        self._project = project
+        self._commit = commit
+        self._thread: threading.Thread | None = None
+        self._index: OwnershipIndex | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._compile, daemon=True)
+            self._thread.start()
+
+    def _compile(self) -> None:
+        try:
+            self._index = self._project.ownership_at(self._commit)
+        except BaseException as exc:  # (raised again where the answer is wanted)
+            self._error = exc
+
+    def index(self) -> OwnershipIndex:
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._index is not None
+        return self._index
 
 
 def _collisions(run: _Run, tree: str, paths: tuple[str, ...]) -> tuple[Collision, ...]:
     """Each conflicting path with its owners and the trees whose work it collides with
     (the upstream itself when no other tree's does)."""
-    index = run.project.ownership_at(run.project.synced(run.upstream))
+    index = run.owners.index()
+    pairs = run.matrix.conflicts()
     found = []
     for path in paths:
         others = sorted(
             next(iter(pair - {tree}))
-            for pair, conflicting in run.pairs.items()
+            for pair, conflicting in pairs.items()
             if tree in pair and path in conflicting
         )
         owners = tuple(s.name for s in index.owners(path).sections)
         found.append(Collision(path, owners, tuple(others) or (run.upstream,)))
     return tuple(found)
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _string_map(value: object) -> dict[str, str]:
@@ -294,7 +692,11 @@ def _tested(previous: dict[str, object]) -> dict[str, dict[str, object]]:
 
 
 def _save_state(
-    project: Project, result: NextResult, good: dict[str, str], tested: dict[str, dict[str, object]]
+    project: Project,
+    result: NextResult,
+    good: dict[str, str],
+    tested: dict[str, dict[str, object]],
+    trivial: set[str],
 ) -> None:
     keep = dict(list(tested.items())[-200:])  # recent verdicts are enough
     state = {
@@ -303,5 +705,6 @@ def _save_state(
         "tested": keep,
         "left_out": list(result.left_out),
         "conflict_pairs": [sorted(p) for p in _conflict_pairs(result)],
+        "trivial_heads": sorted(trivial),
     }
     atomic_write(_state_path(project), json.dumps(state, indent=2) + "\n")

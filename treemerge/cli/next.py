@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from treemerge.app.integration import NextResult, build_next
-from treemerge.app.project import open_project
+from treemerge.app.integration import NextResult, Prefetch, build_next
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
@@ -38,8 +37,17 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     with the conflicting paths, their owners and the trees it collides with; a
     pairwise conflict matrix covers every pair of trees. Exit 1 when a tree was left out.
     """
-    project = open_project(settings().config, Path.cwd())
-    result = build_next(project, upstream=upstream, fallback=not no_fallback, run_tests=not no_test)
+    # git starts reading while Python loads the project (which takes it longer).
+    early = Prefetch(settings().config, Path.cwd(), upstream)
+    try:
+        from treemerge.app.project import open_project  # noqa: PLC0415 - after the start
+
+        project = open_project(settings().config, Path.cwd())
+        result = build_next(
+            project, upstream=upstream, fallback=not no_fallback, run_tests=not no_test, early=early
+        )
+    finally:
+        early.close()
     document = result.as_dict()
     if html is not None:
         from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand

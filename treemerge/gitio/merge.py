@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
-import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from treemerge.core.errors import GitError
 from treemerge.gitio.run import SAFE_OPTIONS, decode_path, git_call, git_env, run_git
@@ -42,43 +44,96 @@ def commit_tree(repo: Path, tree: str, parents: list[str], message: str, *, wher
     return out.decode("ascii").strip()
 
 
+def _write_all(into: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(BrokenPipeError), into:
+        into.write(data)  # (git gone already: its exit status says so)
+
+
+# Requests up to this size are written to git's pipe at once, without blocking.
+PIPE_SAFE = 16 * 1024
 # Integration commits are throw-away (like linux-next's): one fixed identity.
 INTEGRATION_SIGNATURE = ("treemerge next", "next@treemerge.invalid")
 
 
 class MergeBatch:
-    """Many merges by one `git merge-tree --stdin`, running while the caller goes on;
-    `results()` waits for them. Each pair is (ours, theirs), as for `merge_tree`."""
+    """Many merges by one `git merge-tree --stdin`, running while the caller goes on:
+    git starts at once, the pairs (ours, theirs, as for `merge_tree`) are given with
+    the constructor or later to `feed`, and `results()` waits for the merges. Objects
+    they write are in the repository when `results()` returns."""
 
-    def __init__(self, repo: Path, pairs: Sequence[tuple[str, str]], *, where: str = "") -> None:
+    def __init__(
+        self, repo: Path, pairs: Sequence[tuple[str, str]] | None = None, *, where: str = ""
+    ) -> None:
         self.repo = repo
-        self.pairs = list(pairs)
+        self.pairs: list[tuple[str, str]] = []
         self.where = where
         self._process: subprocess.Popen[bytes] | None = None
-        if not self.pairs:
-            return
-        lines = "".join(f"{ours} {theirs}\n" for ours, theirs in self.pairs).encode("ascii")
-        with tempfile.TemporaryFile() as requests:  # git reads it whole: no pipe to fill
-            requests.write(lines)
-            requests.seek(0)
-            args = ["merge-tree", "--write-tree", "--stdin", "-z", "--name-only", "--no-messages"]
-            self._process = subprocess.Popen(
-                ["git", *SAFE_OPTIONS, *args],
-                cwd=repo,
-                stdin=requests,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=git_env(),
-            )
+        self._fed = False
+        self._results: list[MergeResult] | None = []
+        self._writer: threading.Thread | None = None
+        if pairs is None or pairs:
+            self._process = self._start()
+        if pairs is not None:
+            self.feed(pairs)
 
-    def results(self) -> list[MergeResult]:
+    def feed(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Give git the pairs to merge (once)."""
+        if self._fed:
+            raise ValueError("the batch has its pairs already")
+        self._fed = True
+        self.pairs = list(pairs)
         if self._process is None:
-            return []
-        out, _ = self._process.communicate()
-        if self._process.returncode != 0:
-            # One pair git refused stops the batch: merged one by one, the refusal is
-            # reported for the pair it concerns.
-            return [merge_tree(self.repo, a, b, where=self.where) for a, b in self.pairs]
+            return
+        assert self._process.stdin is not None
+        lines = "".join(f"{ours} {theirs}\n" for ours, theirs in self.pairs).encode("ascii")
+        if len(lines) <= PIPE_SAFE:  # fits in the pipe: written at once
+            _write_all(self._process.stdin, lines)
+        else:  # written while git answers (which it may wait for us to read)
+            self._writer = threading.Thread(
+                target=_write_all, args=(self._process.stdin, lines), daemon=True
+            )
+            self._writer.start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        args = ["merge-tree", "--write-tree", "--stdin", "-z", "--name-only", "--no-messages"]
+        return subprocess.Popen(
+            ["git", *SAFE_OPTIONS, *args],
+            cwd=self.repo,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=git_env(),
+        )
+
+    def close(self) -> None:
+        """Stop the batch when its results are not wanted after all."""
+        if self._process is not None:
+            assert self._process.stdin is not None
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()
+            assert self._process.stdout is not None
+            self._process.kill()
+            self._process.wait()
+            self._process.stdout.close()
+            self._process = None
+
+    def results(self) -> list[MergeResult] | None:
+        """Each pair's merge, in order; None when git refused one of them (which stops
+        the whole batch: `merge_tree` on that pair says why)."""
+        if self._process is not None:
+            assert self._process.stdout is not None
+            if not self._fed:
+                self.feed([])
+            with self._process.stdout as answers:
+                out = answers.read()
+            if self._writer is not None:
+                self._writer.join()
+            failed = self._process.wait() != 0
+            self._process = None
+            self._results = None if failed else self._parse(out)
+        return self._results
+
+    def _parse(self, out: bytes) -> list[MergeResult]:
         # Per merge: "<1 clean | 0 conflicts>", the tree, the conflicting paths, "".
         fields = iter(out.split(b"\0"))
         found = []
