@@ -270,3 +270,23 @@ def test_the_summary_written_in_the_editor(
     empty = project.run("request-pull", "net", "--edit")
     assert empty.code == 2
     assert "empty summary: nothing done" in empty.err
+
+
+def test_conflict_forecast_against_the_upstream_and_other_trees(project: Project) -> None:
+    """Trial merges against the upstream's tip and every other tree's work: conflicts
+    are named with their owners, clean trees are not, and merging what the pull is
+    built on (a fast-forward) is never reported."""
+    assert project.run("tree", "create", "drivers").code == 0
+    project.commit("net", {"drivers/char.c": "net's char\n", "net/core.c": "v2\n"}, "net: work")
+    project.commit("drivers", {"drivers/char.c": "drivers' char\n"}, "drivers: char")
+    project.run("sync")
+    document = request(project, "--dry-run")
+    assert document["forecast_against"] == ["main", "drivers"]
+    (conflict,) = document["conflicts"]
+    assert conflict["against"] == "drivers"
+    assert [p["path"] for p in conflict["paths"]] == ["drivers/char.c"]
+    project.commit("main", {"net/core.c": "upstream's core\n"}, "main: core")
+    project.run("sync")
+    document = request(project, "--dry-run")
+    against = {c["against"]: [p["path"] for p in c["paths"]] for c in document["conflicts"]}
+    assert against == {"main": ["net/core.c"], "drivers": ["drivers/char.c"]}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from treemerge.app.check import judge_pending, resolve_head
 from treemerge.app.project import Project
-from treemerge.background import Background, map_parallel
+from treemerge.background import Background
 from treemerge.core.changes import CommitInfo
 from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
@@ -15,7 +15,7 @@ from treemerge.core.pull_lint import PullFacts, counts_by_author, explanations, 
 from treemerge.core.pullreq import Conflict, GitText, PullRequest
 from treemerge.core.shortlog import shortlog
 from treemerge.failpoints import failpoint
-from treemerge.gitio.merge import merge_tree
+from treemerge.gitio.merge import MergeBatch, merge_tree
 from treemerge.gitio.pullgit import GitBlocks, PullGit
 
 
@@ -304,15 +304,15 @@ def _forecast(
     base: str,
 ) -> list[tuple[str, tuple[str, ...]]]:
     """The paths where the pull conflicts with the upstream's tip and with every other
-    tree's work (trial merges in memory, two at a time: one per core)."""
+    tree's work (trial merges in memory, all by one `git merge-tree --stdin`)."""
     repo = project.workspace.path
     against = {upstream: upstream_tip}
     against.update({tree: heads[tree] for tree in _others(project, subsystem, heads)})
-    names = list(against)
-
-    def conflicts(name: str) -> tuple[str, ...]:
-        if against[name] == base:
-            return ()  # the pull is built on it: merging it is a fast-forward
-        return merge_tree(repo, against[name], head, where=subsystem).conflicts
-
-    return list(zip(names, map_parallel(conflicts, names), strict=True))
+    # Merging what the pull is built on would be a fast-forward: nothing to ask git.
+    names = [name for name, commit in against.items() if commit != base]
+    batch = MergeBatch(repo, [(against[name], head) for name in names], where=subsystem)
+    results = batch.results()
+    if results is None:  # git refused one pair: merged one by one, the refusal named
+        results = [merge_tree(repo, against[name], head, where=subsystem) for name in names]
+    found = {name: result.conflicts for name, result in zip(names, results, strict=True)}
+    return [(name, found.get(name, ())) for name in against]
