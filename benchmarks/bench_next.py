@@ -8,15 +8,11 @@ In the same run, on the same workspace repository:
   * the same chain with `git merge` in a work tree (a checkout of the upstream's tip,
     `git merge --no-ff` per tree, `git merge --abort` on a conflict).
 
-treemerge runs from compiled bytecode, as an installed package does (it is compiled
-first: with PYTHONDONTWRITEBYTECODE set, every run would compile what changed since).
-
 Usage: .venv/bin/python -m benchmarks.bench_next [--commits 60000] [--runs 5] [--write FILE]
 """
 
 from __future__ import annotations
 
-import compileall
 import os
 import subprocess
 import sys
@@ -25,7 +21,6 @@ from pathlib import Path
 from statistics import median
 
 from benchmarks.common import (
-    ROOT,
     add_trees,
     arguments,
     nova_fixture,
@@ -77,7 +72,6 @@ def worktree_chain(checkout: Path, base: str, trees: list[str]) -> None:
 
 def main() -> None:
     args = arguments(__doc__)
-    compileall.compile_dir(ROOT / "treemerge", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         fixture = nova_fixture(tmp, args.commits)
         extra = add_trees(fixture, TREES)

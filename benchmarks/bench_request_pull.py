@@ -1,16 +1,21 @@
 """Benchmark: `treemerge request-pull --format text --dry-run` against `git request-pull`.
 
-On the Nova-scale fixture (60,000 main-tree commits), the libvirt tree is given the
-main tree's last 1,800 commits as its pending work (so they touch every area: the worst
-case for the ownership verdict) and the main tree is set back to where they start;
-`treemerge sync` then fetches both, as a maintainer would before asking for a pull.
-The pull request is written by treemerge, with the ownership verdict and the conflict
-forecast against the upstream and the fixture's six other subsystem trees, and by
-`git request-pull` for the same range, tag and URL, in the same run.
+On the Nova-scale fixture (60,000 main-tree commits), two pulls of 1,800 commits, each
+written by treemerge (with the ownership verdict and the conflict forecast against the
+upstream and the fixture's six other subsystem trees) and by `git request-pull` for the
+same range, tag and URL, in the same run:
 
-Two figures for treemerge: after `sync` (which learns the paths each pending commit
-changed, so the verdict finds them known) and with nothing learnt (that file removed
-before every run, so the command reads every commit's changes itself).
+  * every area: the libvirt tree is given the main tree's last 1,800 commits as its
+    pending work and the main tree is set back to where they start, so the pull touches
+    every area (the worst case for the ownership verdict: thousands of foreign paths,
+    and the largest diffstat);
+  * the subsystem's own: 1,800 commits of the libvirt tree's own on the main tree's tip,
+    inside its paths (the usual pull: a small diffstat, no foreign path).
+
+`treemerge sync` runs first, as a maintainer would before asking for a pull; it learns
+the paths each pending commit changed. The every-area pull is also timed with nothing
+learnt (that file removed before every run, so the command reads every commit's
+changes itself).
 
 Usage: .venv/bin/python -m benchmarks.bench_request_pull [--commits 60000] [--runs 5]
        [--write docs/performance.md]
@@ -18,17 +23,21 @@ Usage: .venv/bin/python -m benchmarks.bench_request_pull [--commits 60000] [--ru
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 from benchmarks.common import arguments, nova_fixture, update_section, wall
+from treemerge.gitio.fastimport import Commit, import_commits
 from treemerge.gitio.run import run_git
+from treemerge.sandbox.fixture import Fixture
 from treemerge.store.changed import FILE_NAME
 
 RANGE = 1800
-TAG = "libvirt-for-main-bench"
+TREEMERGE = [sys.executable, "-m", "treemerge"]
 
 
 def main() -> None:
@@ -37,32 +46,82 @@ def main() -> None:
         fixture = nova_fixture(tmp, args.commits)
         dest, tip = fixture.dest, fixture.head
         base = run_git(["rev-parse", f"{tip}~{RANGE}"], cwd=fixture.main).decode().strip()
-        libvirt = fixture.trees["libvirt"]
-        run_git(["push", "-q", "-f", str(libvirt), f"{tip}:refs/heads/for-main"], cwd=fixture.main)
-        run_git(["update-ref", f"refs/heads/{fixture.branch}", base], cwd=fixture.main)
-        subprocess.run([sys.executable, "-m", "treemerge", "sync", "-q"], cwd=dest, check=True)
-        repo = dest / ".treemerge" / "repo.git"
-        run_git(["tag", "-a", "-m", "Networking and virt work for main", TAG, tip], cwd=repo)
-        run_git(["push", "-q", str(libvirt), f"refs/tags/{TAG}"], cwd=repo)
-        command = [sys.executable, "-m", "treemerge", "request-pull", "libvirt", "--tag", TAG]
-        command += ["--format", "text", "--dry-run"]
-        theirs = wall(["git", "request-pull", base, str(libvirt), TAG], repo, args.runs)
-        warm = wall(command, dest, args.runs)
+        wide = measure(fixture, base, tip, "libvirt-for-main-wide", args.runs)
+        files, foreign = verdict(dest)
         learnt = dest / ".treemerge" / FILE_NAME
-        cold = wall(command, dest, args.runs, before=lambda: learnt.unlink(missing_ok=True))
+        cold = wall(
+            pull_command("libvirt-for-main-wide"),
+            dest,
+            args.runs,
+            before=lambda: learnt.unlink(missing_ok=True),
+        )
+        own_head = own_work(fixture, tip)
+        own = measure(fixture, tip, own_head, "libvirt-for-main-own", args.runs)
     report = (
-        f"Nova-scale fixture, {args.commits:,} commits; a pull of {RANGE:,} commits touching "
-        f"every area; median of {args.runs} runs; {os.cpu_count()} cores.\n\n"
-        "| command | median | ratio to git |\n| --- | ---: | ---: |\n"
-        f"| `git request-pull` | {theirs * 1000:,.0f} ms | 1.00× |\n"
-        f"| `treemerge request-pull --format text --dry-run` after `sync` (ownership verdict, "
-        f"conflict forecast against 7 trees) | {warm * 1000:,.0f} ms | {warm / theirs:.2f}× |\n"
-        f"| the same with nothing learnt (every commit's changes read by the command) "
-        f"| {cold * 1000:,.0f} ms | {cold / theirs:.2f}× |"
+        f"Nova-scale fixture, {args.commits:,} commits; pulls of {RANGE:,} commits; median of "
+        f"{args.runs} runs; {os.cpu_count()} cores. treemerge's figures include the ownership "
+        "verdict and the conflict forecast against 7 trees.\n\n"
+        "| pull | `git request-pull` | `treemerge request-pull --format text --dry-run` "
+        "| ratio |\n| --- | ---: | ---: | ---: |\n"
+        f"| every area ({files:,} files, {foreign:,} of them foreign) | {wide[0] * 1000:,.0f} ms "
+        f"| {wide[1] * 1000:,.0f} ms | {wide[1] / wide[0]:.2f}× |\n"
+        f"| the same, nothing learnt by `sync` | {wide[0] * 1000:,.0f} ms "
+        f"| {cold * 1000:,.0f} ms | {cold / wide[0]:.2f}× |\n"
+        f"| the subsystem's own (inside its paths) | {own[0] * 1000:,.0f} ms "
+        f"| {own[1] * 1000:,.0f} ms | {own[1] / own[0]:.2f}× |"
     )
     print(report)
     if args.write:
         update_section(args.write, "bench_request_pull", report)
+
+
+def verdict(dest: Path) -> tuple[int, int]:
+    """How many files the libvirt tree's pending work changes, and how many are foreign."""
+    done = subprocess.run(
+        [*TREEMERGE, "check", "libvirt", "--json"], cwd=dest, capture_output=True, check=False
+    )
+    document = json.loads(done.stdout)
+    return len(document["files"]), int(document["violations"])
+
+
+def pull_command(tag: str) -> list[str]:
+    return [*TREEMERGE, "request-pull", "libvirt", "--tag", tag, "--format", "text", "--dry-run"]
+
+
+def measure(fixture: Fixture, base: str, head: str, tag: str, runs: int) -> tuple[float, float]:
+    """The libvirt tree at `head`, the main tree at `base`, synced and tagged: the median
+    seconds of `git request-pull` and of treemerge's."""
+    libvirt = str(fixture.trees["libvirt"])
+    run_git(["push", "-q", "-f", libvirt, f"{head}:refs/heads/for-main"], cwd=fixture.main)
+    run_git(["update-ref", f"refs/heads/{fixture.branch}", base], cwd=fixture.main)
+    subprocess.run([*TREEMERGE, "sync", "-q"], cwd=fixture.dest, check=True)
+    repo = fixture.dest / ".treemerge" / "repo.git"
+    run_git(["tag", "-a", "-m", "Virt work for main", tag, head], cwd=repo)
+    run_git(["push", "-q", libvirt, f"refs/tags/{tag}"], cwd=repo)
+    theirs = wall(["git", "request-pull", base, libvirt, tag], repo, runs)
+    ours = wall(pull_command(tag), fixture.dest, runs)
+    return theirs, ours
+
+
+def own_work(fixture: Fixture, tip: str) -> str:
+    """1,800 commits on `tip`, each changing one of the libvirt driver's files (written
+    into the main tree's repository, which the libvirt tree is then given)."""
+    listing = run_git(["ls-tree", "-r", "--name-only", tip, "nova/virt/libvirt/"], cwd=fixture.main)
+    files = listing.decode().split()
+    branch = "libvirt-own"
+    commits = [
+        Commit(
+            f"libvirt: change {n}\n",
+            {files[n % len(files)]: f"change {n}\n".encode()},
+            branch=branch,
+            author=f"Dev {n % 17} <dev{n % 17}@example.org>",
+            timestamp=1_764_000_000 + n,
+            parents=(tip,) if n == 0 else (),
+        )
+        for n in range(RANGE)
+    ]
+    import_commits(Path(fixture.main), commits)
+    return run_git(["rev-parse", f"refs/heads/{branch}"], cwd=fixture.main).decode().strip()
 
 
 if __name__ == "__main__":
