@@ -9,7 +9,7 @@ from typing import Literal
 from treemerge.app.project import Project, Tree
 from treemerge.core.errors import Refused, UsageError
 from treemerge.gitio.merge import commit_tree, merge_tree
-from treemerge.gitio.repo import Repository
+from treemerge.gitio.pullgit import PullGit
 from treemerge.gitio.run import run_git
 from treemerge.gitio.workspace import is_remote, tree_ref
 
@@ -136,7 +136,7 @@ def update_tree(
 
 
 def _tag_named(project: Project, name: str) -> bool:
-    return Repository(project.workspace.path).has_ref(f"refs/tags/{name}")
+    return PullGit(project.workspace.path, where=name).tag_exists(name)
 
 
 def _merge_message(tree: Tree, to: str, *, tag: bool, reason: str | None) -> str:

@@ -8,9 +8,6 @@ from pathlib import Path
 import pygit2
 
 from treemerge.core.errors import RepositoryError
-from treemerge.gitio.run import decode_path
-
-__all__ = ["GitTree", "Repository", "decode_path"]
 
 
 class Repository:
