@@ -53,18 +53,19 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     tree = project.subsystem_tree(subsystem)
     if tree.url is None:
         raise UsageError(f"{subsystem} has no `tree =` in maintainers.cfg: nowhere to pull from")
-    assert tree.upstream is not None
+    upstream = tree.upstream
+    assert upstream is not None
     history = project.history()
     heads = project.workspace.tree_heads()
-    upstream_tip = heads.get(tree.upstream) or project.synced(tree.upstream)
+    upstream_tip = heads.get(upstream) or project.synced(upstream)
     head = heads.get(subsystem) if options.head is None else None
     head = head or resolve_head(project, history, subsystem, options.head)
     git = PullGit(project.workspace.path, where=subsystem)
     bases = git.merge_bases(upstream_tip, head)
     if not bases:
-        raise UsageError(f"{subsystem}: no history in common with {tree.upstream}")
+        raise UsageError(f"{subsystem}: no history in common with {upstream}")
     blocks = Background(lambda: _blocks(git, bases, head, upstream_tip))
-    prefix = tag_prefix(subsystem, tree.upstream)
+    prefix = tag_prefix(subsystem, upstream)
     known = Background(
         lambda: _Known.read(
             git, tree.url or "", base=bases[0], head=head, prefix=prefix, options=options
@@ -74,7 +75,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         lambda: _forecast(
             project,
             subsystem,
-            tree.upstream or "",
+            upstream,
             head,
             heads=heads,
             upstream_tip=upstream_tip,
@@ -82,7 +83,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         )
     )
     check, pending = judge_pending(
-        project, subsystem, tree.upstream, upstream_tip, head, base=bases[0], topological=False
+        project, subsystem, upstream, upstream_tip, head, base=bases[0], topological=False
     )
     facts = known.result()
     tag, summary = facts.tag, facts.tag_message
@@ -103,12 +104,13 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         # One merge base: the pending commits are exactly shortlog's ^base head.
         walked = ((c.name, c.oneline) for c in reversed(pending))
         text = replace(text, shortlog=shortlog(walked))
+    forecast_of = forecast.result()
     conflicts = tuple(
         Conflict(
             against,
             tuple((p, tuple(s.name for s in index.owners(p).sections)) for p in paths),
         )
-        for against, paths in forecast.result()
+        for against, paths in forecast_of
         if paths
     )
     return _assemble(
@@ -124,7 +126,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         blocks=text,
         messy=messy,
         conflicts=conflicts,
-        against=(tree.upstream, *(t for t in _others(project, subsystem, heads))),
+        against=tuple(name for name, _ in forecast_of),
     )
 
 
@@ -311,8 +313,6 @@ def _forecast(
     # Merging what the pull is built on would be a fast-forward: nothing to ask git.
     names = [name for name, commit in against.items() if commit != base]
     batch = MergeBatch(repo, [(against[name], head) for name in names], where=subsystem)
-    results = batch.results()
-    if results is None:  # git refused one pair: merged one by one, the refusal named
-        results = [merge_tree(repo, against[name], head, where=subsystem) for name in names]
+    results = batch.merged()
     found = {name: result.conflicts for name, result in zip(names, results, strict=True)}
     return [(name, found.get(name, ())) for name in against]

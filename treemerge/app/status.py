@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 
-from treemerge.app.check import check_subsystem
+from treemerge.app.check import judge_range
 from treemerge.app.project import Project, Tree
 from treemerge.app.send import RECORDS_FILE, records
 from treemerge.background import map_parallel
@@ -68,7 +68,7 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
     def judge(item: tuple[int, Tree, str]) -> TreeStatus:
         _, tree, head = item
         assert tree.upstream is not None
-        row = _subsystem_status(project, tree.id, tree.upstream, head)
+        row = _subsystem_status(project, tree.id, tree.upstream, synced, head)
         return replace(row, last_pull_request=last.get(tree.id))
 
     for (position, _, _), row in zip(judged, map_parallel(judge, judged), strict=True):
@@ -95,10 +95,13 @@ def _last_pulls(project: Project) -> dict[str, dict[str, object]]:
         store.close()
 
 
-def _subsystem_status(project: Project, tree: str, upstream: str, head: str) -> TreeStatus:
+def _subsystem_status(
+    project: Project, tree: str, upstream: str, synced: dict[str, str], head: str
+) -> TreeStatus:
     try:
-        result = check_subsystem(project, tree)
-        _, behind = project.history().ahead_behind(head, project.synced(upstream))
+        tip = synced.get(upstream) or project.synced(upstream)  # (its error when missing)
+        result = judge_range(project, tree, upstream, tip, head)
+        _, behind = project.history().ahead_behind(head, tip)
     except TreemergeError as exc:
         return TreeStatus(tree, upstream, head, error=exc.message)
     return TreeStatus(

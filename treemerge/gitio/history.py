@@ -113,7 +113,7 @@ class History:
         wanted = set(paths)
         if not wanted:
             return {}
-        known = self._known.lookup(commits) if self._known else {}
+        known = self._lookup(commits)
         missing = [sha for sha in commits if sha not in known]
         if len(missing) > LEARN_LIMIT and len(wanted) <= MAX_PATHSPECS:
             return self._touching_by_pathspec(head, hide, wanted)
@@ -132,8 +132,11 @@ class History:
 
     def unknown(self, commits: Sequence[str]) -> list[str]:
         """Those of `commits` whose changed paths are not remembered yet."""
-        known = self._known.lookup(commits) if self._known else {}
+        known = self._lookup(commits)
         return [sha for sha in commits if sha not in known]
+
+    def _lookup(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        return self._known.lookup(commits) if self._known else {}
 
     def learn(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """The paths each of `commits` changed (none for a merge), remembered."""

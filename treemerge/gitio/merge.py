@@ -133,6 +133,14 @@ class MergeBatch:
             self._results = None if failed else self._parse(out)
         return self._results
 
+    def merged(self) -> list[MergeResult]:
+        """Each pair's merge: the batch's, or, when git refused a pair, one `merge_tree`
+        per pair (which raises for the refused one, saying why)."""
+        results = self.results()
+        if results is None:
+            results = [merge_tree(self.repo, a, b, where=self.where) for a, b in self.pairs]
+        return results
+
     def _parse(self, out: bytes) -> list[MergeResult]:
         # Per merge: "<1 clean | 0 conflicts>", the tree, the conflicting paths, "".
         fields = iter(out.split(b"\0"))

@@ -87,16 +87,6 @@ class PullGit:
             kept.append(line)
         return "".join(kept)
 
-    def tags_at(self, head: str, prefix: str) -> list[str]:
-        """Annotated tags named PREFIX* that point at `head`, oldest name first."""
-        out = self._git(
-            "for-each-ref",
-            f"--points-at={head}",
-            "--format=%(objecttype) %(refname:strip=2)",
-            f"refs/tags/{prefix}*",
-        )
-        return sorted(line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("tag "))
-
     def tag_refs(self) -> dict[str, tuple[str, str]]:
         """Every tag: name -> (its object's type, the object it points at after one
         peel, which is what `--points-at` compares)."""
