@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import add_trees, arguments, nova_fixture, update_section, wall
+from benchmarks.common import add_trees, arguments, nova_fixture, publish, wall
 from treemerge.app.check import check_subsystem
 from treemerge.app.project import open_project
 from treemerge.gitio.run import run_git
@@ -85,9 +85,7 @@ def main() -> None:
             rows.append((size, ours, inside, cold, log))
         files = run_git(["diff", "--name-only", f"{tip}~{RANGE}", tip], cwd=repo).count(b"\n")
     report = render(args, built, sync_status, rows, files)
-    print(report)
-    if args.write:
-        update_section(args.write, "bench_check", report)
+    publish(args, "bench_check", report)
 
 
 def render(

@@ -24,8 +24,8 @@ from benchmarks.common import (
     add_trees,
     arguments,
     nova_fixture,
+    publish,
     timed,
-    update_section,
     wall,
 )
 from treemerge.gitio.run import git_call, run_git
@@ -98,9 +98,7 @@ def main() -> None:
         f"| `git merge` in a work tree, tree by tree | {worktree * 1000:,.0f} ms | "
         f"{ours / worktree:.2f}× |"
     )
-    print(report)
-    if args.write:
-        update_section(args.write, "bench_next", report)
+    publish(args, "bench_next", report)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import arguments, nova_fixture, update_section, wall
+from benchmarks.common import arguments, nova_fixture, publish, wall
 from treemerge.gitio.fastimport import Commit, import_commits
 from treemerge.gitio.run import run_git
 from treemerge.sandbox.fixture import Fixture
@@ -70,9 +70,7 @@ def main() -> None:
         f"| the subsystem's own (inside its paths) | {own[0] * 1000:,.0f} ms "
         f"| {own[1] * 1000:,.0f} ms | {own[1] / own[0]:.2f}× |"
     )
-    print(report)
-    if args.write:
-        update_section(args.write, "bench_request_pull", report)
+    publish(args, "bench_request_pull", report)
 
 
 def verdict(dest: Path) -> tuple[int, int]:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.common import arguments, timed, update_section
+from benchmarks.common import arguments, publish, timed
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.gitio.fastimport import checkout_of_paths
@@ -115,9 +115,7 @@ def main() -> None:
             ("get_maintainer.pl --sections -f (sample, per path)", sample * 1000, sample * 1e6)
         )
     report = render(rows, len(paths), args.runs, peak_mb, median_ms(who_s) / median_ms(git_attr))
-    print(report)
-    if args.write:
-        update_section(args.write, "bench_who", report)
+    publish(args, "bench_who", report)
 
 
 def get_maintainer_sample(repo: Path, paths: list[str]) -> float | None:

@@ -93,6 +93,13 @@ def add_trees(fixture: Fixture, count: int) -> list[str]:
     return ids
 
 
+def publish(args: argparse.Namespace, name: str, report: str) -> None:
+    """Print the report and, with --write FILE, put it in FILE's `name` section."""
+    print(report)
+    if args.write:
+        update_section(args.write, name, report)
+
+
 def update_section(path: Path, name: str, report: str) -> None:
     """Replace the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->` (appended
     to the file when the markers are missing)."""
