@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from treemerge.core.changes import CommitInfo
@@ -15,11 +13,11 @@ OLD = CommitInfo("c1" * 20, ("b" * 40,), "A <a@x.org>", NOW - 10 * DAY, "net: wo
 FRESH = CommitInfo("c2" * 20, ("c1" * 20,), "A <a@x.org>", NOW - 3600, "net: late\n")
 BARE_MERGE = CommitInfo("m1" * 20, ("c1" * 20, "u" * 40), "A <a@x.org>", NOW - 5 * DAY,
                         "Merge tag 'v2' into for-main\n")  # fmt: skip
-TOLD_MERGE = replace(BARE_MERGE, message="Merge tag 'v2' into for-main\n\nNeeds the new API.\n")
+TOLD_MERGE = BARE_MERGE._replace(message="Merge tag 'v2' into for-main\n\nNeeds the new API.\n")
 CLEAN = CheckResult("net", "main", "b" * 40, "h" * 40, 1,
                     (FileVerdict("net/a.c", "owned", (), ()),), (), ())  # fmt: skip
-FOREIGN = replace(CLEAN, files=(FileVerdict("drivers/x.c", "foreign", ("DRIVERS",), ("c1",)),))
-EDITS = replace(CLEAN, ownership_files_changed=("MAINTAINERS",))
+FOREIGN = CLEAN._replace(files=(FileVerdict("drivers/x.c", "foreign", ("DRIVERS",), ("c1",)),))
+EDITS = CLEAN._replace(ownership_files_changed=("MAINTAINERS",))
 GOOD = PullFacts(
     tag="net-for-main-2027-01-15", url="/srv/net.git", base="b" * 40, head="h" * 40,
     tag_at_url="h" * 40, base_is_tag=True, summary="Networking.\n", check=CLEAN,
@@ -49,7 +47,7 @@ def test_a_good_pull_is_quiet() -> None:
     ],
 )
 def test_each_rule_fires(changes: dict[str, object], rule: str, severity: str) -> None:
-    found = lint_pull(replace(GOOD, **changes))  # type: ignore[arg-type]
+    found = lint_pull(GOOD._replace(**changes))  # type: ignore[arg-type]
     assert {f.rule: f.severity for f in found}.get(rule) == severity
     finding = next(f for f in found if f.rule == rule)
     assert finding.message
@@ -67,11 +65,11 @@ def test_each_rule_fires(changes: dict[str, object], rule: str, severity: str) -
     ],
 )
 def test_each_rule_stays_quiet_when_answered(changes: dict[str, object]) -> None:
-    assert rules(replace(GOOD, **changes)) == {}  # type: ignore[arg-type]
+    assert rules(GOOD._replace(**changes)) == {}  # type: ignore[arg-type]
 
 
 def test_errors_come_first() -> None:
-    facts = replace(GOOD, base_is_tag=False, tag_at_url=None)
+    facts = GOOD._replace(base_is_tag=False, tag_at_url=None)
     assert [f.severity for f in lint_pull(facts)] == ["error", "warning"]
 
 

@@ -6,10 +6,13 @@ and say what was expected. Its syntax is configparser's: `key = value` (or
 starting with `#` or `;`, keys case-insensitive.
 """
 
+# Records are NamedTuples: every start-up creates their classes, and a NamedTuple costs
+# a fraction of a frozen dataclass there.
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from treemerge.core.errors import ConfigError
 from treemerge.core.model import Diagnostic
@@ -54,8 +57,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     """A value with the line its key stands on."""
 
     text: str
@@ -69,16 +71,19 @@ class Value:
         return tuple(self.text.split())
 
 
-@dataclass
 class RawSection:
-    kind: str
-    name: str | None
-    line: int
-    values: dict[str, Value] = field(default_factory=dict)
+    """One [section] as read, with its values by key (filled in as the lines come)."""
+
+    __slots__ = ("kind", "line", "name", "values")
+
+    def __init__(self, kind: str, name: str | None, line: int) -> None:
+        self.kind = kind
+        self.name = name
+        self.line = line
+        self.values: dict[str, Value] = {}
 
 
-@dataclass(frozen=True)
-class MainConfig:
+class MainConfig(NamedTuple):
     url: str
     branch: str = "master"
     maintainers_file: str | None = None
@@ -87,8 +92,7 @@ class MainConfig:
     maintainers_file_line: int | None = None  # where `maintainers-file =` stands
 
 
-@dataclass(frozen=True)
-class DeliveryConfig:
+class DeliveryConfig(NamedTuple):
     method: str = "none"
     options: tuple[tuple[str, str], ...] = ()
 
@@ -96,14 +100,12 @@ class DeliveryConfig:
         return dict(self.options).get(key)
 
 
-@dataclass(frozen=True)
-class IntegrationConfig:
+class IntegrationConfig(NamedTuple):
     order: tuple[str, ...] = ()
     test_command: str | None = None
 
 
-@dataclass(frozen=True)
-class SubsystemConfig:
+class SubsystemConfig(NamedTuple):
     id: str
     line: int
     title: str
@@ -121,8 +123,7 @@ class SubsystemConfig:
     forge_fork: str | None = None  # owner of the forge fork holding `branch` (github/gitea)
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     file: str
     main: MainConfig
     delivery: DeliveryConfig

@@ -6,11 +6,17 @@ instead of a scan of every pattern. N: patterns are searched anywhere in the pat
 there are several they run as one RE2 set, one pass per path.
 """
 
+# Exclusion and PathOwners are NamedTuples: every start-up creates their classes and each
+# path asked about makes a PathOwners, and a NamedTuple costs a fraction of a frozen
+# dataclass at both. SectionMatch stays a dataclass: its `index` field would hide
+# tuple.index.
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import re2
 
@@ -37,16 +43,14 @@ class SectionMatch:
     pattern: Pattern
 
 
-@dataclass(frozen=True)
-class Exclusion:
+class Exclusion(NamedTuple):
     """A section that would own a path but for one of its X: patterns."""
 
     section: Section
     pattern: Pattern
 
 
-@dataclass(frozen=True)
-class PathOwners:
+class PathOwners(NamedTuple):
     path: str
     matches: tuple[SectionMatch, ...]
     exclusions: tuple[Exclusion, ...] = ()

@@ -5,15 +5,16 @@ run killed in between leaves a record that the next run finishes under the same
 Message-Id, never a lost pull nor a second identity for it.
 """
 
+# PullRecord is a NamedTuple: every start-up creates its class, and a NamedTuple costs a
+# fraction of a frozen dataclass there.
+
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from treemerge.core.errors import EXIT_USAGE, TreemergeError
 from treemerge.failpoints import failpoint
@@ -67,8 +68,7 @@ class StoreError(TreemergeError):
     exit_code = EXIT_USAGE
 
 
-@dataclass(frozen=True)
-class PullRecord:
+class PullRecord(NamedTuple):
     id: int
     subsystem: str
     upstream: str
@@ -93,6 +93,8 @@ class Records:
     """The records of one workspace."""
 
     def __init__(self, path: Path) -> None:
+        import sqlite3  # noqa: PLC0415 - not needed until the records are opened
+
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
