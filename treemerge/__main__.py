@@ -1,4 +1,4 @@
-from treemerge.cli.main import entry
+from treemerge.cli.launch import entry
 
 if __name__ == "__main__":
     entry()

@@ -19,7 +19,6 @@ every tree's pending work, one `git cat-file` for the trees read, one
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -29,6 +28,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from treemerge.app.configfile import workspace_repository
 from treemerge.core.errors import GitError, UsageError
 from treemerge.gitio.merge import (
     INTEGRATION_SIGNATURE,
@@ -58,9 +58,6 @@ if TYPE_CHECKING:
 
 STATE_FILE = "next.json"
 # Where a project keeps its workspace, and how it is found (as the project finds them).
-CONFIG_NAME = "maintainers.cfg"
-CONFIG_ENV = "TREEMERGE_CONFIG"
-WORKSPACE_DIR = ".treemerge"
 HEADS_FORMAT = "%(objectname) %(refname:lstrip=2)"
 # How often (seconds) Python hands over between the loading and the reading threads.
 SWITCH_INTERVAL = 0.0005
@@ -267,7 +264,7 @@ class Prefetch:
     """
 
     def __init__(self, config: Path | None, cwd: Path, upstream: str) -> None:
-        self.repo = _workspace_of(config, cwd)
+        self.repo = workspace_repository(config, cwd)
         self.upstream = upstream
         self._reads: _Reads | None = None
         self._thread: threading.Thread | None = None
@@ -335,21 +332,6 @@ def _close(reads: _Reads) -> None:
     reads.store.close()
     reads.alone.close()
     reads.pairs.close()
-
-
-def _workspace_of(config: Path | None, cwd: Path) -> Path | None:
-    """The workspace repository of the project that `config` (or the maintainers.cfg
-    found as `open_project` finds it) describes; None when there is none to find."""
-    if config is None:
-        named = os.environ.get(CONFIG_ENV)
-        config = Path(named) if named else None
-    if config is None:
-        config = next(
-            (d / CONFIG_NAME for d in (cwd, *cwd.parents) if (d / CONFIG_NAME).is_file()), None
-        )
-    if config is None or not config.is_file():
-        return None
-    return config.resolve().parent / WORKSPACE_DIR / "repo.git"
 
 
 class _GitCall:

@@ -9,13 +9,13 @@ from the git tree at the revision under examination.
 
 from __future__ import annotations
 
-import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from treemerge.core.config import Config, parse_config
+from treemerge.app.configfile import find_config, read_config
+from treemerge.core.config import Config
 from treemerge.core.errors import ConfigError, RepositoryError, UsageError
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
@@ -25,10 +25,8 @@ from treemerge.core.ownership import combine
 if TYPE_CHECKING:
     from treemerge.gitio.repo import GitTree, Repository
 
-CONFIG_NAME = "maintainers.cfg"
-CONFIG_ENV = "TREEMERGE_CONFIG"
 
-
+# A frozen dataclass, not a NamedTuple: its `index` field would hide tuple.index.
 @dataclass(frozen=True)
 class OwnershipContext:
     """An ownership source compiled against the tree it judges."""
@@ -46,45 +44,6 @@ class FileTree(Protocol):
     rev: str
 
     def read(self, path: str) -> bytes | None: ...
-
-
-def find_config(explicit: Path | None, start: Path) -> Path | None:
-    """The maintainers.cfg to use, or None when there is none."""
-    if explicit is not None:
-        if not explicit.is_file():
-            raise UsageError(f"--config {explicit}: no such file")
-        return explicit
-    from_env = os.environ.get(CONFIG_ENV)
-    if from_env:
-        path = Path(from_env)
-        if not path.is_file():
-            raise UsageError(f"${CONFIG_ENV}={from_env}: no such file")
-        return path
-    for directory in (start, *start.parents):
-        candidate = directory / CONFIG_NAME
-        if candidate.is_file():
-            return _display_path(candidate)
-    return None
-
-
-def _display_path(path: Path) -> Path:
-    """`path` as short as it can be said from here (file names appear in every error)."""
-    relative = Path(os.path.relpath(path, Path.cwd()))
-    return relative if not relative.as_posix().startswith("../../") else path
-
-
-def read_config(path: Path) -> Config:
-    """Parse a maintainers.cfg; errors name the file as the user gave it."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(str(path), line, "not UTF-8 text") from None
-    return parse_config(text, str(path))
 
 
 def _open_repository(config: Config | None, config_path: Path | None, cwd: Path) -> Repository:

@@ -1,17 +1,16 @@
 """The project a command works on: maintainers.cfg, its trees, and the workspace beside it."""
 
+# Tree is a NamedTuple: every start-up creates its class, and a NamedTuple costs a
+# fraction of a frozen dataclass there.
+
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from treemerge.app.ownership import (
-    configured_maintainers,
-    find_config,
-    raise_first_error,
-    read_config,
-)
+from treemerge.app.configfile import WORKSPACE_DIR, find_config, read_config
+from treemerge.app.ownership import configured_maintainers, raise_first_error
 from treemerge.core.config import Config
 from treemerge.core.errors import UsageError
 from treemerge.core.matcher import OwnershipIndex
@@ -23,12 +22,10 @@ from treemerge.gitio.workspace import MAIN, WorkspaceRepo, resolve_location
 from treemerge.store.changed import FILE_NAME as CHANGED_PATHS
 from treemerge.store.changed import ChangedPaths
 
-WORKSPACE_DIR = ".treemerge"
 CONFIG_FILE_NAME = "maintainers.cfg"
 
 
-@dataclass(frozen=True)
-class Tree:
+class Tree(NamedTuple):
     """A tree treemerge follows: the main tree or a subsystem's."""
 
     id: str

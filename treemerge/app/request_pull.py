@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from treemerge.app.check import judge_pending, resolve_head
 from treemerge.app.project import Project
@@ -12,6 +11,7 @@ from treemerge.core.changes import CommitInfo
 from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
 from treemerge.core.pull_lint import PullFacts, counts_by_author, explanations, lint_pull
+from treemerge.core.pullplan import PULL_TAG, choose_tag, forecast_targets, tag_prefix
 from treemerge.core.pullreq import Conflict, GitText, PullRequest
 from treemerge.core.shortlog import shortlog
 from treemerge.failpoints import failpoint
@@ -19,8 +19,7 @@ from treemerge.gitio.merge import MergeBatch, merge_tree
 from treemerge.gitio.pullgit import GitBlocks, PullGit
 
 
-@dataclass(frozen=True)
-class RequestOptions:
+class RequestOptions(NamedTuple):
     date: str  # YYYY-MM-DD, for the tag name and the subject
     now: int  # Unix time, for the fresh-commits rule
     head: str | None = None
@@ -29,10 +28,6 @@ class RequestOptions:
     sign: bool = False
     dry_run: bool = False
     allow_fresh: bool = False
-
-
-def tag_prefix(subsystem: str, upstream: str) -> str:
-    return f"{subsystem}-for-{upstream}-"
 
 
 def message_id(pull: PullRequest, domain: str) -> str:
@@ -103,7 +98,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     if not messy:
         # One merge base: the pending commits are exactly shortlog's ^base head.
         walked = ((c.name, c.oneline) for c in reversed(pending))
-        text = replace(text, shortlog=shortlog(walked))
+        text = text._replace(shortlog=shortlog(walked))
     forecast_of = forecast.result()
     conflicts = tuple(
         Conflict(
@@ -130,8 +125,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     )
 
 
-@dataclass(frozen=True)
-class _Known:
+class _Known(NamedTuple):
     """What the repositories say about the pull's tag and URL, read at the start."""
 
     tag: str
@@ -146,39 +140,14 @@ class _Known:
     ) -> _Known:
         display_url = Background(lambda: git.display_url(url))
         tags = git.tag_refs()
-        tag, message = _choose_tag(git, options, tags, head=head, prefix=prefix)
+        tag, exists = choose_tag(
+            tags, explicit=options.tag, head=head, prefix=prefix, date=options.date
+        )
+        message = git.tag_message(tag) if exists else None
         at_url = git.remote_tag(url, tag) if options.dry_run else None
         at_base = [name for name, (_, target) in tags.items() if target == base]
         release = any(not PULL_TAG.search(name) for name in at_base)
         return cls(tag, message, at_url, display_url.result(), release)
-
-
-def _choose_tag(
-    git: PullGit,
-    options: RequestOptions,
-    tags: dict[str, tuple[str, str]],
-    *,
-    head: str,
-    prefix: str,
-) -> tuple[str, str | None]:
-    """The tag's name, and its summary when it exists already (one tag per head)."""
-    if options.tag:
-        if options.tag in tags:
-            if tags[options.tag] != ("tag", head):
-                raise UsageError(f"tag {options.tag} exists and does not point at the head")
-            return options.tag, git.tag_message(options.tag)
-        return options.tag, None
-    reusable = sorted(
-        name for name, found in tags.items() if name.startswith(prefix) and found == ("tag", head)
-    )
-    if reusable:
-        return reusable[-1], git.tag_message(reusable[-1])
-    name = f"{prefix}{options.date}"
-    serial = 1
-    while name in tags:
-        serial += 1
-        name = f"{prefix}{options.date}-{serial}"
-    return name, None
 
 
 def _summary(project: Project, check: CheckResult, options: RequestOptions) -> str:
@@ -282,19 +251,6 @@ def _blocks(git: PullGit, bases: list[str], head: str, upstream_tip: str) -> tup
     return git.blocks(bases[0], head, diff=diff, shortlog=messy), messy
 
 
-# treemerge's own pull-request tags; any other tag at the base counts as a release.
-PULL_TAG = re.compile(r"-for-.+-\d{4}-\d{2}-\d{2}(-\d+)?$")
-
-
-def _others(project: Project, subsystem: str, heads: dict[str, str]) -> list[str]:
-    """The other subsystem trees whose pending work the pull is forecast against."""
-    return [
-        tree.id
-        for tree in project.trees()
-        if tree.upstream is not None and tree.id != subsystem and tree.id in heads
-    ]
-
-
 def _forecast(
     project: Project,
     subsystem: str,
@@ -307,12 +263,12 @@ def _forecast(
 ) -> list[tuple[str, tuple[str, ...]]]:
     """The paths where the pull conflicts with the upstream's tip and with every other
     tree's work (trial merges in memory, all by one `git merge-tree --stdin`)."""
-    repo = project.workspace.path
-    against = {upstream: upstream_tip}
-    against.update({tree: heads[tree] for tree in _others(project, subsystem, heads)})
-    # Merging what the pull is built on would be a fast-forward: nothing to ask git.
-    names = [name for name, commit in against.items() if commit != base]
-    batch = MergeBatch(repo, [(against[name], head) for name in names], where=subsystem)
+    trees = ((tree.id, tree.upstream) for tree in project.trees())
+    against, names = forecast_targets(
+        subsystem, upstream, upstream_tip, base=base, heads=heads, trees=trees
+    )
+    pairs = [(against[name], head) for name in names]
+    batch = MergeBatch(project.workspace.path, pairs, where=subsystem)
     results = batch.merged()
     found = {name: result.conflicts for name, result in zip(names, results, strict=True)}
     return [(name, found.get(name, ())) for name in against]

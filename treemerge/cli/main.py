@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from importlib import import_module
 
@@ -14,6 +13,7 @@ from treemerge.cli.options import forget_settings, global_options, settings
 from treemerge.cli.output import error
 from treemerge.core.errors import EXIT_FAILURE, EXIT_USAGE, TreemergeError
 from treemerge.core.escape import escape_text
+from treemerge.gitio.run import forget_early
 
 EPILOG = """\
 Exit codes: 0 all good; 1 findings (ownership violations, conflicts, lint errors);
@@ -100,29 +100,9 @@ def main(argv: list[str] | None = None) -> None:
         code = 141
     except Exception as exc:
         code = _internal_error(exc)
+    finally:
+        forget_early()  # (answers started for this run are of no use to another)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def entry() -> None:
-    """The `treemerge` executable: main(), then exit at once.
-
-    By the time a command returns, everything it wrote is flushed and closed (files,
-    locks, sqlite transactions, threads); tearing the interpreter down module by module
-    would add about 10 ms to every command, so the process ends without it.
-    """
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if isinstance(exc.code, str):
-            print(exc.code, file=sys.stderr)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a reader that went away, or a closed stream
-            code = code or 141
-    os._exit(code)
 
 
 def _internal_error(exc: Exception) -> int:

@@ -6,16 +6,14 @@ import contextlib
 import subprocess
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from treemerge.core.errors import GitError
-from treemerge.gitio.run import SAFE_OPTIONS, decode_path, git_call, git_env, run_git
+from treemerge.gitio.run import SAFE_OPTIONS, decode_path, git_call, git_env, run_git, take_early
 
 
-@dataclass(frozen=True)
-class MergeResult:
+class MergeResult(NamedTuple):
     tree: str
     conflicts: tuple[str, ...]
 
@@ -55,6 +53,14 @@ PIPE_SAFE = 16 * 1024
 INTEGRATION_SIGNATURE = ("treemerge next", "next@treemerge.invalid")
 
 
+# Many merges by one git: a line "OURS THEIRS" per merge, answered in order.
+BATCH = ("merge-tree", "--write-tree", "--stdin", "-z", "--name-only", "--no-messages")
+
+
+def batch_input(pairs: Sequence[tuple[str, str]]) -> bytes:
+    return "".join(f"{ours} {theirs}\n" for ours, theirs in pairs).encode("ascii")
+
+
 class MergeBatch:
     """Many merges by one `git merge-tree --stdin`, running while the caller goes on:
     git starts at once, the pairs (ours, theirs, as for `merge_tree`) are given with
@@ -71,6 +77,12 @@ class MergeBatch:
         self._fed = False
         self._results: list[MergeResult] | None = []
         self._writer: threading.Thread | None = None
+        answer = take_early(BATCH, cwd=repo, input=batch_input(pairs)) if pairs else None
+        if isinstance(answer, tuple):  # git started on these pairs ahead of the caller
+            self._fed, self.pairs = True, list(pairs or ())
+            code, out, _ = answer
+            self._results = None if code != 0 else self._parse(out)
+            return
         if pairs is None or pairs:
             self._process = self._start()
         if pairs is not None:
@@ -85,7 +97,7 @@ class MergeBatch:
         if self._process is None:
             return
         assert self._process.stdin is not None
-        lines = "".join(f"{ours} {theirs}\n" for ours, theirs in self.pairs).encode("ascii")
+        lines = batch_input(self.pairs)
         if len(lines) <= PIPE_SAFE:  # fits in the pipe: written at once
             _write_all(self._process.stdin, lines)
         else:  # written while git answers (which it may wait for us to read)
@@ -95,9 +107,8 @@ class MergeBatch:
             self._writer.start()
 
     def _start(self) -> subprocess.Popen[bytes]:
-        args = ["merge-tree", "--write-tree", "--stdin", "-z", "--name-only", "--no-messages"]
         return subprocess.Popen(
-            ["git", *SAFE_OPTIONS, *args],
+            ["git", *SAFE_OPTIONS, *BATCH],
             cwd=self.repo,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

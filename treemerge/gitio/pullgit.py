@@ -7,8 +7,8 @@ byte-identical to it; the commands are independent and run in parallel.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from treemerge.background import in_parallel
 from treemerge.core.errors import GitError
@@ -27,10 +27,50 @@ UP_TO_FORMAT = (
 # above exactly as `git show --format` would.
 ENDS_FORMAT = "%H%x00%s%x00%ci%x00"
 RULE = "----------------------------------------------------------------"
+# Every tag with its object's type and the object it points at after one peel.
+TAG_REFS = (
+    "for-each-ref",
+    "--format=%(objecttype) %(objectname) %(*objectname) %(refname:strip=2)",
+    "refs/tags/",
+)
 
 
-@dataclass(frozen=True)
-class GitBlocks:
+# The commands below are named once, for PullGit and for what starts them early
+# (treemerge.app.early): an early answer is taken only by exactly the same command.
+def merge_bases_command(one: str, two: str) -> list[str]:
+    return ["merge-base", "--all", one, two]
+
+
+def diffstat_command(old: str, new: str) -> list[str]:
+    return ["diff", "-M", "--stat", "--summary", old, new]
+
+
+def ends_command(base: str, head: str) -> list[str]:
+    return ["show", "-s", "--no-walk=unsorted", f"--format={ENDS_FORMAT}", base, head]
+
+
+def display_url_command(url: str) -> list[str]:
+    return ["ls-remote", "--get-url", url]
+
+
+def remote_tag_command(url: str, name: str) -> list[str]:
+    return ["ls-remote", url, f"refs/tags/{name}", f"refs/tags/{name}^{{}}"]
+
+
+def tag_object_command(tag: str) -> list[str]:
+    return ["cat-file", "tag", tag]
+
+
+def parse_tag_refs(out: bytes) -> dict[str, tuple[str, str]]:
+    """{tag name: (its object's type, what it points at after one peel)} from TAG_REFS."""
+    found = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        kind, sha, peeled, name = line.split(" ", 3)
+        found[name] = (kind, peeled or sha)
+    return found
+
+
+class GitBlocks(NamedTuple):
     """What `git request-pull` would print, block by block (text as git wrote it)."""
 
     since: str  # "The following changes since commit ..." up to "...repository at:\n"
@@ -58,12 +98,10 @@ class PullGit:
         block is left empty for the caller to fill."""
         diffstat, shortlog_text, ends = in_parallel(
             [
-                lambda: self._git("diff", "-M", "--stat", "--summary", *diff),
+                lambda: self._git(*diffstat_command(*diff)),
                 lambda: self._git("shortlog", f"^{base}", head) if shortlog else "",
                 # Both ends in one process: each record is a format and its commit's text.
-                lambda: self._git(
-                    "show", "-s", "--no-walk=unsorted", f"--format={ENDS_FORMAT}", base, head
-                ),
+                lambda: self._git(*ends_command(base, head)),
             ]
         )
         since, up_to = _ends(ends)
@@ -72,13 +110,13 @@ class PullGit:
     def merge_bases(self, one: str, two: str) -> list[str]:
         """Every best common ancestor (several when histories criss-cross)."""
         code, out = git_call(
-            ["merge-base", "--all", one, two], cwd=self.repo, where=self.where, ok=(0, 1)
+            merge_bases_command(one, two), cwd=self.repo, where=self.where, ok=(0, 1)
         )
         return out.decode().split() if code == 0 else []
 
     def tag_message(self, tag: str) -> str:
         """The tag's message as request-pull shows it (a PGP signature cut off)."""
-        raw = self._git("cat-file", "tag", tag)
+        raw = self._git(*tag_object_command(tag))
         _, _, body = raw.partition("\n\n")
         kept = []
         for line in body.splitlines(keepends=True):
@@ -90,16 +128,7 @@ class PullGit:
     def tag_refs(self) -> dict[str, tuple[str, str]]:
         """Every tag: name -> (its object's type, the object it points at after one
         peel, which is what `--points-at` compares)."""
-        out = self._git(
-            "for-each-ref",
-            "--format=%(objecttype) %(objectname) %(*objectname) %(refname:strip=2)",
-            "refs/tags/",
-        )
-        found = {}
-        for line in out.splitlines():
-            kind, sha, peeled, name = line.split(" ", 3)
-            found[name] = (kind, peeled or sha)
-        return found
+        return parse_tag_refs(run_git(TAG_REFS, cwd=self.repo, input=b"", where=self.where))
 
     def tag_exists(self, name: str) -> bool:
         code, _ = git_call(
@@ -116,7 +145,7 @@ class PullGit:
         self._git(*args, input=message.encode("utf-8", "surrogateescape"))
 
     def diffstat(self, base: str, head: str) -> str:
-        return self._git("diff", "-M", "--stat", "--summary", base, head)
+        return self._git(*diffstat_command(base, head))
 
     def tag_time(self, ref: str) -> int:
         """When the tag was made (its tagger date), in Unix seconds."""
@@ -140,7 +169,7 @@ class PullGit:
     def remote_tag(self, url: str, name: str) -> str | None:
         """The commit a tag points at in the repository at `url`, or None when absent."""
         try:
-            out = self._git("ls-remote", url, f"refs/tags/{name}", f"refs/tags/{name}^{{}}")
+            out = self._git(*remote_tag_command(url, name))
         except GitError:
             return None
         found: dict[str, str] = {}
@@ -151,7 +180,7 @@ class PullGit:
 
     def display_url(self, url: str) -> str:
         """The URL as the user's git configuration rewrites it (url.*.insteadOf)."""
-        return self._git("ls-remote", "--get-url", url).strip() or url
+        return self._git(*display_url_command(url)).strip() or url
 
 
 def _ends(output: str) -> tuple[str, str]:

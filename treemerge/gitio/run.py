@@ -7,8 +7,10 @@ to read; prompts are disabled (cron has no terminal), and hooks never run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import threading
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TypedDict, Unpack
@@ -97,10 +99,36 @@ def git_capture(
     ok: Collection[int] = (0,),
 ) -> tuple[int, bytes, bytes]:
     """Run `git ARGS`; exit status (one of `ok`), standard output and standard error."""
-    command = ["git", *SAFE_OPTIONS, *args]
+    answered = take_early(args, cwd=cwd, input=input) if env is None and timeout is None else None
+    if answered is None:
+        forget_early(unless=args)
+        answered = _run(args, cwd=cwd, input=input, env=env, timeout=timeout)
+    if isinstance(answered, FileNotFoundError):
+        raise GitError(args, 127, "git is not installed (not found on PATH)", where=where)
+    if answered is None:
+        raise GitError(args, -1, f"no answer within {timeout or 0:.0f} s", where=where)
+    code, out, err = answered
+    if code not in ok:
+        raise GitError(args, code, err.decode("utf-8", "replace"), where=where)
+    return code, out, err
+
+
+# What running git came to: its exit status and output, or no git to run, or (None)
+# no answer within the timeout.
+_Answer = tuple[int, bytes, bytes] | FileNotFoundError | None
+
+
+def _run(
+    args: Sequence[str],
+    *,
+    cwd: Path | str | None,
+    input: bytes | None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> _Answer:
     try:
         done = subprocess.run(
-            command,
+            ["git", *SAFE_OPTIONS, *args],
             cwd=cwd,
             input=input,
             capture_output=True,
@@ -108,11 +136,135 @@ def git_capture(
             check=False,
             timeout=timeout,
         )
-    except FileNotFoundError:
-        raise GitError(args, 127, "git is not installed (not found on PATH)", where=where) from None
     except subprocess.TimeoutExpired:
-        raise GitError(args, -1, f"no answer within {timeout:.0f} s", where=where) from None
-    if done.returncode not in ok:
-        stderr = done.stderr.decode("utf-8", "replace")
-        raise GitError(args, done.returncode, stderr, where=where)
+        return None
+    except FileNotFoundError as exc:  # no git on PATH (or no directory to run it in)
+        return exc
     return done.returncode, done.stdout, done.stderr
+
+
+# Early answers: git commands started before anything asked for them (see start_early).
+_EarlyKey = tuple[tuple[str, ...], str, bytes]
+_early: dict[_EarlyKey, _EarlyCall] = {}
+_early_allowed = False
+_early_lock = threading.Lock()
+# git commands that change no ref, config or index: running one leaves every early
+# answer as true as it was (merge-tree only adds objects, which nothing finds by name).
+READS_ONLY = frozenset(
+    {
+        "cat-file",
+        "diff",
+        "for-each-ref",
+        "log",
+        "ls-remote",
+        "merge-base",
+        "merge-tree",
+        "rev-list",
+        "rev-parse",
+        "shortlog",
+        "show",
+    }
+)
+
+
+class _EarlyCall:
+    """A git command started at once, its output read on a thread of its own (git
+    never waits for a reader) and its answer kept for whoever asks."""
+
+    def __init__(self, args: tuple[str, ...], cwd: str, input: bytes) -> None:
+        self._answer: _Answer = None
+        self._thread: threading.Thread | None = None
+        try:
+            process = subprocess.Popen(
+                ["git", *SAFE_OPTIONS, *args],
+                cwd=cwd,
+                stdin=subprocess.PIPE if input else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=git_env(),
+            )
+        except FileNotFoundError as exc:  # no git to run: that is the answer
+            self._answer = exc
+            return
+        self._thread = threading.Thread(target=self._read, args=(process, input), daemon=True)
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen[bytes], input: bytes) -> None:
+        # Anything unexpected leaves no answer: the caller then runs the command itself.
+        with contextlib.suppress(Exception):
+            out, err = process.communicate(input or None)
+            self._answer = process.returncode, out, err
+
+    def answer(self) -> _Answer:
+        if self._thread is not None:
+            self._thread.join()
+        return self._answer
+
+
+def _early_key(args: Sequence[str], cwd: Path | str | None, input: bytes | None) -> _EarlyKey:
+    return tuple(args), os.fspath(cwd) if cwd is not None else "", input or b""
+
+
+def start_early(args: Sequence[str], *, cwd: Path | str, input: bytes = b"") -> None:
+    """Start `git ARGS` now, for the first caller that runs exactly this command (same
+    arguments, directory and input, default environment) to take its answer instead.
+
+    A command starts early when the caller's own start-up would otherwise keep git
+    waiting. The answer is what the command says at the moment it ran, which is what
+    it would say later as long as nothing changed in between; so only commands that
+    read start early, only after `allow_early`, and not once this process has run a
+    git command that may write (every early answer is then dropped: `forget_early`).
+    """
+    key = _early_key(args, cwd, input)
+    with _early_lock:
+        if _early_allowed and key not in _early and _reads_only(args):
+            _early[key] = _EarlyCall(*key)
+
+
+def allow_early() -> None:
+    """Let start_early start commands (until forget_early)."""
+    global _early_allowed  # noqa: PLW0603 - one switch for the process
+    with _early_lock:
+        _early_allowed = True
+
+
+def take_early(
+    args: Sequence[str], *, cwd: Path | str | None, input: bytes | None = None
+) -> _Answer:
+    """The early answer to exactly this command (waited for), which only one caller
+    gets; None when there is none."""
+    if not _early:
+        return None
+    call = _early.pop(_early_key(args, cwd, input), None)
+    return call.answer() if call is not None else None
+
+
+def peek_early(args: Sequence[str], *, cwd: Path | str, input: bytes = b"") -> bytes | None:
+    """The output of an early command that succeeded (waited for), leaving the answer
+    for its caller; None when it is not running or failed."""
+    call = _early.get(_early_key(args, cwd, input))
+    answer = call.answer() if call is not None else None
+    return answer[1] if isinstance(answer, tuple) and answer[0] == 0 else None
+
+
+def forget_early(*, unless: Sequence[str] = ()) -> None:
+    """Drop every early answer not taken yet (nothing waits for them) and start no
+    more, unless the command about to run, `unless`, is one that only reads."""
+    global _early_allowed  # noqa: PLW0603 - one switch for the process
+    if _early_allowed and not _reads_only(unless):
+        with _early_lock:
+            _early_allowed = False
+            _early.clear()
+
+
+def _reads_only(args: Sequence[str]) -> bool:
+    """Whether `git ARGS` is one of READS_ONLY (after any `-c NAME=VALUE`)."""
+    i = 0
+    while i < len(args) and args[i] == "-c":
+        i += 2
+    return i < len(args) and args[i] in READS_ONLY
+
+
+def early_pending() -> list[tuple[str, ...]]:
+    """The early commands nobody has taken yet (what a plan guessed wrong)."""
+    return [key[0] for key in _early]

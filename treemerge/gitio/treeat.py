@@ -11,6 +11,20 @@ from pathlib import Path
 
 from treemerge.gitio.run import decode_path, run_git
 
+BATCH_CHECK = ("cat-file", "--batch-check")
+READ = ("cat-file", "--batch")
+
+
+def file_query(rev: str, path: str) -> bytes:
+    """READ's input asking for the file at `path` (which holds no newline)."""
+    return f"{rev}:{path}\n".encode("utf-8", "surrogateescape")
+
+
+def directory_query(rev: str, paths: Iterable[str]) -> tuple[list[str], bytes]:
+    """The paths to ask about (each once, sorted) and BATCH_CHECK's input asking them."""
+    asked = sorted({p.rstrip("/") for p in paths if p.rstrip("/") and "\n" not in p})
+    return asked, "".join(f"{rev}:{p}\n" for p in asked).encode("utf-8", "surrogateescape")
+
 
 class TreeAt:
     """The tree of one commit of a repository."""
@@ -25,12 +39,7 @@ class TreeAt:
         """The content of the file at `path`, or None when there is no such file."""
         if "\n" in path or not path:
             return None
-        out = run_git(
-            ["cat-file", "--batch"],
-            cwd=self.repo,
-            input=f"{self.rev}:{path}\n".encode(),
-            where=self.rev,
-        )
+        out = run_git(READ, cwd=self.repo, input=file_query(self.rev, path), where=self.rev)
         header, _, rest = out.partition(b"\n")
         fields = header.split()
         if len(fields) != 3 or fields[1] != b"blob":
@@ -40,11 +49,10 @@ class TreeAt:
     def learn_directories(self, paths: Iterable[str]) -> None:
         """Ask git once whether each of `paths` is a directory (questions that
         `is_dir` will then answer without another process)."""
-        asked = sorted({p.rstrip("/") for p in paths if p.rstrip("/") and "\n" not in p})
+        asked, lines = directory_query(self.rev, paths)
         if not asked:
             return
-        lines = "".join(f"{self.rev}:{p}\n" for p in asked).encode("utf-8", "surrogateescape")
-        out = run_git(["cat-file", "--batch-check"], cwd=self.repo, input=lines, where=self.rev)
+        out = run_git(BATCH_CHECK, cwd=self.repo, input=lines, where=self.rev)
         answers = out.decode("utf-8", "surrogateescape").split("\n")
         for path, answer in zip(asked, answers, strict=False):
             fields = answer.rsplit(" ", 2)  # "<oid> <type> <size>" or "<name> missing"

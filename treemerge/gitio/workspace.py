@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from treemerge.core.errors import GitError
 from treemerge.gitio.run import run_git
@@ -48,8 +48,7 @@ def resolve_location(location: str, base: Path) -> str:
     return str((base / location).resolve())
 
 
-@dataclass(frozen=True)
-class FetchResult:
+class FetchResult(NamedTuple):
     tree: str
     old: str | None
     new: str | None
@@ -57,6 +56,19 @@ class FetchResult:
     @property
     def changed(self) -> bool:
         return self.old != self.new
+
+
+# Every tree's commit in the workspace (refs/trees/<id>), one per line.
+HEADS = ("for-each-ref", "--format=%(objectname) %(refname)", "refs/trees/")
+
+
+def parse_heads(out: bytes) -> dict[str, str]:
+    """{tree id: commit} from the output of HEADS."""
+    heads = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        commit, _, ref = line.partition(" ")
+        heads[ref.removeprefix("refs/trees/")] = commit
+    return heads
 
 
 class WorkspaceRepo:
@@ -87,12 +99,7 @@ class WorkspaceRepo:
 
     def tree_heads(self) -> dict[str, str]:
         """Every tree's commit in the workspace, in one git call: {tree id: commit}."""
-        out = self.git("for-each-ref", "--format=%(objectname) %(refname)", "refs/trees/")
-        heads = {}
-        for line in out.decode("utf-8", "surrogateescape").splitlines():
-            commit, _, ref = line.partition(" ")
-            heads[ref.removeprefix("refs/trees/")] = commit
-        return heads
+        return parse_heads(self.git(*HEADS))
 
     def fetch(self, tree_id: str, url: str, branch: str, *, tags: bool = False) -> FetchResult:
         """Fetch `branch` of `url` into refs/trees/<tree_id> (and its tags into refs/tags)."""

@@ -1,0 +1,173 @@
+"""The git commands `request-pull SUBSYSTEM` will run, started early (see
+treemerge.app.early): the heads, the tags and the URL at once; the pending log and the
+merge base once the heads are known; then everything read from the two ends of the
+range (git's blocks, the net diff, the forecast's merges, the directories of the
+ownership or its MAINTAINERS file, the tag's message and the tag at the URL).
+
+Every command is built by the function the command itself builds it with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sys
+import time
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from treemerge.app.configfile import WORKSPACE_DIR, find_config, read_config
+from treemerge.gitio.history import pending_command
+from treemerge.gitio.pullgit import TAG_REFS, display_url_command, merge_bases_command
+from treemerge.gitio.run import allow_early, peek_early, start_early
+from treemerge.gitio.workspace import HEADS, parse_heads, resolve_location
+
+if TYPE_CHECKING:
+    from treemerge.core.config import Config
+
+# What the commands after the merge base need, beyond what the first ones need (the
+# first commands start before these load; the command loads them all anyway).
+LATER = (
+    "treemerge.core.ownership",
+    "treemerge.core.patterns",
+    "treemerge.core.pullplan",
+    "treemerge.gitio.merge",
+    "treemerge.gitio.treeat",
+)
+# While early commands run, a thread waiting for git's output should get the
+# interpreter soon after git writes (by default Python hands over every 5 ms).
+SWITCH_INTERVAL = 0.0005
+
+
+def start_request_pull(options: dict[str, str], positional: list[str]) -> bool:
+    """Start what `request-pull` with these options and arguments will read (waiting
+    only for the heads and the merge base); whether there was anything to start."""
+    if len(positional) != 2 or "--head" in options:
+        return False
+    cwd = Path(options.get("-C", ".")).resolve()
+    # (--config as the command will name it: relative to -C when there is one)
+    explicit = Path(options["--config"]) if "--config" in options else None
+    if explicit is not None and "-C" in options:
+        explicit = cwd / explicit
+    found = find_config(explicit, cwd)
+    if found is None:
+        return False
+    root = found.resolve().parent
+    repo = root / WORKSPACE_DIR / "repo.git"
+    if not (repo / "HEAD").is_file():
+        return False
+    allow_early()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    start_early(HEADS, cwd=repo)
+    start_early(TAG_REFS, cwd=repo)
+    config = read_config(found, ahead=True)
+    sub = config.subsystem(positional[1])
+    if sub is None or not sub.tree:
+        return False
+    url = resolve_location(sub.tree, root)
+    start_early(display_url_command(url), cwd=repo)
+    date = dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime("%Y-%m-%d")
+    plan = _Plan(repo, config, sub.id, sub.upstream, url, tag=options.get("--tag"), date=date)
+    plan.dry_run = "--dry-run" in options
+    # Started here rather than on a thread of its own: a thread would wait long for
+    # the interpreter while the command's modules load, and git with it.
+    plan.run()
+    return True
+
+
+class _Plan:
+    """The commands that need others' answers, started as those answers come."""
+
+    def __init__(
+        self,
+        repo: Path,
+        config: Config,
+        subsystem: str,
+        upstream: str,
+        url: str,
+        *,
+        tag: str | None,
+        date: str,
+    ) -> None:
+        self.repo = repo
+        self.config = config
+        self.subsystem = subsystem
+        self.upstream = upstream
+        self.url = url
+        self.tag = tag
+        self.date = date
+        self.dry_run = False
+
+    def run(self) -> None:
+        with contextlib.suppress(Exception):  # a guess that failed: the command runs as ever
+            self._run()
+
+    def _run(self) -> None:
+        from treemerge.gitio.history import net_diff_command  # noqa: PLC0415
+        from treemerge.gitio.pullgit import diffstat_command, ends_command  # noqa: PLC0415
+
+        repo = self.repo
+        out = peek_early(HEADS, cwd=repo)
+        heads = parse_heads(out) if out is not None else {}
+        tip, head = heads.get(self.upstream), heads.get(self.subsystem)
+        if tip is None or head is None:
+            return
+        start_early(pending_command(tip, head, topological=False), cwd=repo)
+        asked = merge_bases_command(tip, head)
+        start_early(asked, cwd=repo)
+        for module in LATER:  # (loaded while git works out the merge base)
+            import_module(module)
+        bases = (peek_early(asked, cwd=repo) or b"").decode().split()
+        if not bases:
+            return
+        base = bases[0]
+        if len(bases) == 1:  # (several: the diffstat is of a temporary merge)
+            start_early(diffstat_command(base, head), cwd=repo)
+        start_early(ends_command(base, head), cwd=repo)
+        start_early(net_diff_command(base, head), cwd=repo)
+        self._forecast(heads, tip, head, base)
+        self._ownership(tip)
+        self._tag(head)
+
+    def _forecast(self, heads: dict[str, str], tip: str, head: str, base: str) -> None:
+        from treemerge.core.pullplan import forecast_targets  # noqa: PLC0415
+        from treemerge.gitio.merge import BATCH, batch_input  # noqa: PLC0415
+
+        trees = [(s.id, s.upstream) for s in self.config.subsystems]
+        against, names = forecast_targets(
+            self.subsystem, self.upstream, tip, base=base, heads=heads, trees=trees
+        )
+        pairs = [(against[name], head) for name in names]
+        if pairs:
+            start_early(BATCH, cwd=self.repo, input=batch_input(pairs))
+
+    def _ownership(self, tip: str) -> None:
+        from treemerge.core.ownership import combine  # noqa: PLC0415
+        from treemerge.core.patterns import directory_questions  # noqa: PLC0415
+        from treemerge.gitio.treeat import BATCH_CHECK, READ, directory_query, file_query  # noqa: PLC0415
+
+        maintainers = self.config.main.maintainers_file
+        if maintainers:  # read from the tree, then parsed: only the read starts early
+            start_early(READ, cwd=self.repo, input=file_query(tip, maintainers))
+            return
+        questions = directory_questions(combine(self.config, None).sections)
+        asked, query = directory_query(tip, questions)
+        if asked:
+            start_early(BATCH_CHECK, cwd=self.repo, input=query)
+
+    def _tag(self, head: str) -> None:
+        from treemerge.core.pullplan import choose_tag, tag_prefix  # noqa: PLC0415
+        from treemerge.gitio.pullgit import (  # noqa: PLC0415
+            parse_tag_refs,
+            remote_tag_command,
+            tag_object_command,
+        )
+
+        tags = parse_tag_refs(peek_early(TAG_REFS, cwd=self.repo) or b"")
+        prefix = tag_prefix(self.subsystem, self.upstream)
+        tag, exists = choose_tag(tags, explicit=self.tag, head=head, prefix=prefix, date=self.date)
+        if exists:
+            start_early(tag_object_command(tag), cwd=self.repo)
+        if self.dry_run:
+            start_early(remote_tag_command(self.url, tag), cwd=self.repo)
