@@ -142,7 +142,9 @@ def test_request_pull_takes_every_command_its_plan_started(
     argv = ["-C", str(project.root), "request-pull", "net", "--dry-run", *extra]
     expected = project.run(*argv[2:])
     left = untaken_at_the_end(monkeypatch)
-    assert early.start(argv)
+    plan = early.start(argv)
+    assert plan is not None
+    plan.join()
     started = early_pending()
     # The heads, merge base, git's blocks, the log, the net diff, the tags, the URL,
     # the tag at the URL, the forecast's merges and the MAINTAINERS file.
@@ -157,7 +159,9 @@ def test_request_pull_that_writes_asks_git_again_after_writing(
 ) -> None:
     """Early, the tag is at no URL; once the run has tagged and pushed, it is."""
     left = untaken_at_the_end(monkeypatch)
-    assert early.start(["-C", str(project.root), "request-pull", "net", "--dry-run"])
+    plan = early.start(["-C", str(project.root), "request-pull", "net", "--dry-run"])
+    assert plan is not None
+    plan.join()
     assert any(command[:2] == ("ls-remote", str(project.root / "trees" / "net.git"))
                for command in early_pending())  # fmt: skip
     document = project.json("request-pull", "net")
@@ -192,5 +196,12 @@ def test_the_executable_writes_what_the_command_does_in_process(project: Project
     ],
 )
 def test_a_plan_starts_only_for_what_it_understands(project: Project, argv: list[str]) -> None:
-    assert not early.start(["-C", str(project.root), *argv])
+    assert early.start(["-C", str(project.root), *argv]) is None
     assert not any(command[0] == "merge-base" for command in early_pending())
+
+
+def test_a_command_run_before_its_early_start_does_not_start_early(repo: Path) -> None:
+    allow_early()
+    assert run_git(TAGS, cwd=repo) == b"refs/tags/one\n"
+    start_early(TAGS, cwd=repo)  # too late: it would only run a second time
+    assert early_pending() == []

@@ -18,6 +18,7 @@ itself.
 from __future__ import annotations
 
 import contextlib
+import threading
 
 # The command line options that take a value (global ones and request-pull's).
 VALUE_OPTIONS = frozenset(
@@ -25,16 +26,17 @@ VALUE_OPTIONS = frozenset(
 )
 
 
-def start(argv: list[str]) -> bool:
+def start(argv: list[str]) -> threading.Thread | None:
     """Start the git commands the command line `argv` (without the program name) will
-    run, as far as they can be told from it; whether it could tell."""
+    run, as far as they can be told from it. Returns the thread still starting those
+    that wait for others' answers (None when it could not tell)."""
     with contextlib.suppress(Exception):
         parsed = _parse(argv)
         if parsed is not None and parsed[1][:1] == ["request-pull"]:
             from treemerge.app.early_pull import start_request_pull  # noqa: PLC0415
 
             return start_request_pull(*parsed)
-    return False
+    return None
 
 
 def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]] | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
+import threading
 import time
 from importlib import import_module
 from pathlib import Path
@@ -35,16 +36,17 @@ LATER = (
     "treemerge.gitio.merge",
     "treemerge.gitio.treeat",
 )
-# While early commands run, a thread waiting for git's output should get the
-# interpreter soon after git writes (by default Python hands over every 5 ms).
+# While the plan runs, its thread should get the interpreter soon after git answers
+# what it waits for (by default Python hands over every 5 ms).
 SWITCH_INTERVAL = 0.0005
 
 
-def start_request_pull(options: dict[str, str], positional: list[str]) -> bool:
-    """Start what `request-pull` with these options and arguments will read (waiting
-    only for the heads and the merge base); whether there was anything to start."""
+def start_request_pull(options: dict[str, str], positional: list[str]) -> threading.Thread | None:
+    """Start what `request-pull` with these options and arguments will read: the
+    first commands at once, the others on the thread returned, which starts each as
+    soon as what it needs is known (None: nothing to start)."""
     if len(positional) != 2 or "--head" in options:
-        return False
+        return None
     cwd = Path(options.get("-C", ".")).resolve()
     # (--config as the command will name it: relative to -C when there is one)
     explicit = Path(options["--config"]) if "--config" in options else None
@@ -52,28 +54,29 @@ def start_request_pull(options: dict[str, str], positional: list[str]) -> bool:
         explicit = cwd / explicit
     found = find_config(explicit, cwd)
     if found is None:
-        return False
+        return None
     root = found.resolve().parent
     repo = root / WORKSPACE_DIR / "repo.git"
     if not (repo / "HEAD").is_file():
-        return False
+        return None
     allow_early()
-    sys.setswitchinterval(SWITCH_INTERVAL)
     start_early(HEADS, cwd=repo)
     start_early(TAG_REFS, cwd=repo)
     config = read_config(found, ahead=True)
     sub = config.subsystem(positional[1])
     if sub is None or not sub.tree:
-        return False
+        return None
     url = resolve_location(sub.tree, root)
-    start_early(display_url_command(url), cwd=repo)
     date = dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime("%Y-%m-%d")
     plan = _Plan(repo, config, sub.id, sub.upstream, url, tag=options.get("--tag"), date=date)
     plan.dry_run = "--dry-run" in options
-    # Started here rather than on a thread of its own: a thread would wait long for
-    # the interpreter while the command's modules load, and git with it.
-    plan.run()
-    return True
+    plan.switch = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)  # (until the plan is done: see the constant)
+    # On a thread: starting a process costs the thread that starts it about a
+    # millisecond of waiting, which the command's start-up need not share.
+    thread = threading.Thread(target=plan.run, daemon=True)
+    thread.start()
+    return thread
 
 
 class _Plan:
@@ -98,16 +101,19 @@ class _Plan:
         self.tag = tag
         self.date = date
         self.dry_run = False
+        self.switch = sys.getswitchinterval()  # the interpreter's, put back when done
 
     def run(self) -> None:
         with contextlib.suppress(Exception):  # a guess that failed: the command runs as ever
             self._run()
+        sys.setswitchinterval(self.switch)
 
     def _run(self) -> None:
         from treemerge.gitio.history import net_diff_command  # noqa: PLC0415
         from treemerge.gitio.pullgit import diffstat_command, ends_command  # noqa: PLC0415
 
         repo = self.repo
+        start_early(display_url_command(self.url), cwd=repo)
         out = peek_early(HEADS, cwd=repo)
         heads = parse_heads(out) if out is not None else {}
         tip, head = heads.get(self.upstream), heads.get(self.subsystem)

@@ -13,7 +13,7 @@ import subprocess
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import BinaryIO, TypedDict, Unpack
 
 from treemerge.core.errors import GitError
 
@@ -148,6 +148,7 @@ _EarlyKey = tuple[tuple[str, ...], str, bytes]
 _early: dict[_EarlyKey, _EarlyCall] = {}
 _early_allowed = False
 _early_lock = threading.Lock()
+_asked: set[_EarlyKey] = set()  # commands run before they could start early
 # git commands that change no ref, config or index: running one leaves every early
 # answer as true as it was (merge-tree only adds objects, which nothing finds by name).
 READS_ONLY = frozenset(
@@ -168,37 +169,71 @@ READS_ONLY = frozenset(
 
 
 class _EarlyCall:
-    """A git command started at once, its output read on a thread of its own (git
-    never waits for a reader) and its answer kept for whoever asks."""
+    """A git command started at once, writing into files in memory rather than pipes
+    (so git never waits for a reader, and no thread has to read for it), its answer
+    kept for whoever asks."""
 
     def __init__(self, args: tuple[str, ...], cwd: str, input: bytes) -> None:
         self._answer: _Answer = None
-        self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()  # (a peek and a take may wait at once)
+        self._out, self._err = _memory_file(), _memory_file()
+        stdin = _memory_file() if input else None
         try:
-            process = subprocess.Popen(
+            if stdin is not None:
+                stdin.write(input)
+                stdin.seek(0)
+            self._process = subprocess.Popen(
                 ["git", *SAFE_OPTIONS, *args],
                 cwd=cwd,
-                stdin=subprocess.PIPE if input else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                stdout=self._out,
+                stderr=self._err,
                 env=git_env(),
             )
-        except FileNotFoundError as exc:  # no git to run: that is the answer
-            self._answer = exc
-            return
-        self._thread = threading.Thread(target=self._read, args=(process, input), daemon=True)
-        self._thread.start()
-
-    def _read(self, process: subprocess.Popen[bytes], input: bytes) -> None:
-        # Anything unexpected leaves no answer: the caller then runs the command itself.
-        with contextlib.suppress(Exception):
-            out, err = process.communicate(input or None)
-            self._answer = process.returncode, out, err
+        except OSError:  # (no answer: the caller runs the command and says what failed)
+            self.drop()
+        finally:
+            if stdin is not None:
+                stdin.close()
 
     def answer(self) -> _Answer:
-        if self._thread is not None:
-            self._thread.join()
-        return self._answer
+        """What git said (waited for); None when it could not be read."""
+        with self._lock:
+            process, self._process = self._process, None
+            if process is not None:
+                # Anything unexpected leaves no answer: the caller then runs it itself.
+                with contextlib.suppress(Exception):
+                    code = process.wait()
+                    self._answer = code, _contents(self._out), _contents(self._err)
+                self._out.close()
+                self._err.close()
+            return self._answer
+
+    def drop(self) -> None:
+        """Stop the command if it still runs; its answer will never be asked for."""
+        with self._lock:
+            process, self._process = self._process, None
+            if process is not None:
+                with contextlib.suppress(OSError):
+                    process.kill()
+                    process.wait()
+            self._out.close()
+            self._err.close()
+
+
+def _memory_file() -> BinaryIO:
+    """An anonymous file (in memory where the system has them)."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("treemerge-git", os.MFD_CLOEXEC), "w+b")
+    import tempfile  # noqa: PLC0415 - where there are no memory files
+
+    return tempfile.TemporaryFile()
+
+
+def _contents(file: BinaryIO) -> bytes:
+    file.seek(0)
+    return file.read()
 
 
 def _early_key(args: Sequence[str], cwd: Path | str | None, input: bytes | None) -> _EarlyKey:
@@ -216,9 +251,19 @@ def start_early(args: Sequence[str], *, cwd: Path | str, input: bytes = b"") -> 
     git command that may write (every early answer is then dropped: `forget_early`).
     """
     key = _early_key(args, cwd, input)
+    if not (_reads_only(args) and _wanted(key)):
+        return
+    call = _EarlyCall(*key)  # (not under the lock: a caller may be taking an answer)
     with _early_lock:
-        if _early_allowed and key not in _early and _reads_only(args):
-            _early[key] = _EarlyCall(*key)
+        wanted = _wanted(key)  # (still: no write, and nobody ran it meanwhile)
+        if wanted:
+            _early[key] = call
+    if not wanted:
+        call.drop()
+
+
+def _wanted(key: _EarlyKey) -> bool:
+    return _early_allowed and key not in _early and key not in _asked
 
 
 def allow_early() -> None:
@@ -232,10 +277,15 @@ def take_early(
     args: Sequence[str], *, cwd: Path | str | None, input: bytes | None = None
 ) -> _Answer:
     """The early answer to exactly this command (waited for), which only one caller
-    gets; None when there is none."""
-    if not _early:
+    gets; None when there is none (and then it will not start early any more: the
+    caller runs it itself)."""
+    if not _early_allowed:
         return None
-    call = _early.pop(_early_key(args, cwd, input), None)
+    key = _early_key(args, cwd, input)
+    with _early_lock:
+        call = _early.pop(key, None)
+        if call is None:
+            _asked.add(key)
     return call.answer() if call is not None else None
 
 
@@ -254,7 +304,11 @@ def forget_early(*, unless: Sequence[str] = ()) -> None:
     if _early_allowed and not _reads_only(unless):
         with _early_lock:
             _early_allowed = False
+            dropped = list(_early.values())
             _early.clear()
+            _asked.clear()
+        for call in dropped:
+            call.drop()
 
 
 def _reads_only(args: Sequence[str]) -> bool:
