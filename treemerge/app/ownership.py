@@ -10,7 +10,6 @@ from the git tree at the revision under examination.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,16 +25,28 @@ if TYPE_CHECKING:
     from treemerge.gitio.repo import GitTree, Repository
 
 
-# A frozen dataclass, not a NamedTuple: its `index` field would hide tuple.index.
-@dataclass(frozen=True)
 class OwnershipContext:
-    """An ownership source compiled against the tree it judges."""
+    """An ownership source compiled against the tree it judges.
 
-    ownership: Ownership
-    index: OwnershipIndex
-    tree: GitTree
-    repository: Repository
-    source: str
+    (A plain class: a NamedTuple's `index` would hide tuple.index, and a dataclass
+    costs every command that imports this module several times as much to create.)
+    """
+
+    __slots__ = ("index", "ownership", "repository", "source", "tree")
+
+    def __init__(
+        self,
+        ownership: Ownership,
+        index: OwnershipIndex,
+        tree: GitTree,
+        repository: Repository,
+        source: str,
+    ) -> None:
+        self.ownership = ownership
+        self.index = index
+        self.tree = tree
+        self.repository = repository
+        self.source = source
 
 
 class FileTree(Protocol):

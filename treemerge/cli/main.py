@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from importlib import import_module
 
@@ -31,7 +30,7 @@ COMMANDS = {
     "tree": ("treemerge.cli.trees", "tree_group"),
     "check": ("treemerge.cli.check", "check_command"),
     "request-pull": ("treemerge.cli.request_pull", "request_pull_command"),
-    "prs": ("treemerge.cli.request_pull", "prs_command"),
+    "prs": ("treemerge.cli.prs", "prs_command"),
     "review": ("treemerge.cli.review", "review_command"),
     "merge": ("treemerge.cli.review", "merge_command"),
     "audit": ("treemerge.cli.review", "audit_command"),
@@ -75,6 +74,8 @@ def cli() -> None:
 def report(exc: TreemergeError) -> int:
     """Tell the user what went wrong (and a --json reader, on stdout); return the exit code."""
     if settings().json:
+        import json  # noqa: PLC0415 - only for --json
+
         document = {"error": {"message": exc.message, "exit_code": exc.exit_code}}
         sys.stdout.write(json.dumps(document) + "\n")
     error(exc.message)

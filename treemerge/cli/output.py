@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -44,6 +43,8 @@ def safe(text: str, style: str = "") -> Text:
 
 def write_json(document: Any, *, out: TextIO | None = None) -> None:
     """The one JSON document a --json run prints."""
+    import json  # noqa: PLC0415 - only for --json
+
     stream = out or sys.stdout
     # ASCII-only: file names that are not UTF-8 survive as \udcXX escapes.
     json.dump(document, stream, indent=2)

@@ -1,9 +1,8 @@
-"""`treemerge request-pull` and `treemerge prs`: pull requests and their records."""
+"""`treemerge request-pull`: a subsystem's pull request, tagged, written, linted and sent."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 import time
 from pathlib import Path
@@ -14,10 +13,9 @@ import click
 from treemerge.app.project import open_project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
 from treemerge.cli.options import global_options, settings
-from treemerge.cli.output import console, safe, write_json
+from treemerge.cli.output import console, safe
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from treemerge.core.pullreq import PullRequest
-from treemerge.store.records import STATES
 
 
 @click.command("request-pull")
@@ -131,6 +129,8 @@ def _edit(subsystem: str, summary: str | None) -> str:
 
 def _write(pull: PullRequest, fmt: str, output: Path | None) -> None:
     if fmt == "json" or settings().json:
+        import json  # noqa: PLC0415 - only for JSON output
+
         text = json.dumps(pull.as_dict(), indent=2) + "\n"
     elif fmt == "markdown":
         text = pull.render_markdown()
@@ -140,31 +140,3 @@ def _write(pull: PullRequest, fmt: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8", errors="surrogateescape")
     elif not settings().quiet or settings().json:
         sys.stdout.write(text)
-
-
-@click.command("prs")
-@click.option("--state", type=click.Choice(STATES), help="Only pull requests in STATE.")
-@global_options
-def prs_command(state: str | None) -> int:
-    """The recorded pull requests, oldest first."""
-    from treemerge.app.send import records  # noqa: PLC0415 - as send_pull
-
-    project = open_project(settings().config, Path.cwd())
-    store = records(project)
-    try:
-        rows = store.all(state)
-    finally:
-        store.close()
-    if settings().json:
-        write_json({"pulls": [r.as_dict() for r in rows]})
-        return EXIT_OK
-    out = console()
-    for row in rows:
-        when = dt.datetime.fromtimestamp(row.updated, dt.UTC).strftime("%Y-%m-%d %H:%M")
-        out.print(
-            safe(
-                f"{row.subsystem:<12} {row.state:<10} {row.tag:<40} {row.head[:12]} "
-                f"{when} attempts={row.attempts} {row.delivered_to or row.error}"
-            )
-        )
-    return EXIT_OK

@@ -1,0 +1,42 @@
+"""`treemerge prs`: the recorded pull requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from treemerge.app.project import open_project
+from treemerge.cli.options import global_options, settings
+from treemerge.cli.output import console, safe, write_json
+from treemerge.core.errors import EXIT_OK
+from treemerge.store.records import STATES
+
+
+@click.command("prs")
+@click.option("--state", type=click.Choice(STATES), help="Only pull requests in STATE.")
+@global_options
+def prs_command(state: str | None) -> int:
+    """The recorded pull requests, oldest first."""
+    from treemerge.app.send import records  # noqa: PLC0415 - as send_pull
+
+    project = open_project(settings().config, Path.cwd())
+    store = records(project)
+    try:
+        rows = store.all(state)
+    finally:
+        store.close()
+    if settings().json:
+        write_json({"pulls": [r.as_dict() for r in rows]})
+        return EXIT_OK
+    out = console()
+    for row in rows:
+        when = dt.datetime.fromtimestamp(row.updated, dt.UTC).strftime("%Y-%m-%d %H:%M")
+        out.print(
+            safe(
+                f"{row.subsystem:<12} {row.state:<10} {row.tag:<40} {row.head[:12]} "
+                f"{when} attempts={row.attempts} {row.delivered_to or row.error}"
+            )
+        )
+    return EXIT_OK
