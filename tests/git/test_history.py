@@ -127,6 +127,19 @@ def test_remembered_paths_survive_any_bytes(tmp_path: Path) -> None:
         assert db.execute("SELECT count(*) FROM changed").fetchone() == (2,)
 
 
+def test_paths_split_where_a_byte_sequence_breaks(tmp_path: Path) -> None:
+    # Each path's stray bytes stay its own, though the row is decoded in one piece:
+    # a sequence cut short at the end of one path, continuation bytes opening the next.
+    paths = tuple(
+        raw.decode("utf-8", "surrogateescape")
+        for raw in (b"\xe2\x82", b"\xacx", b"\xf0\x9f\x98", b"\x80\xff", b"caf\xc3\xa9", b"")
+    )
+    store = ChangedPaths(tmp_path / FILE_NAME)
+    store.remember({"a" * 40: paths})
+    store.close()
+    assert ChangedPaths(tmp_path / FILE_NAME).lookup(["a" * 40]) == {"a" * 40: paths}
+
+
 def test_tree_at_reads_files_and_knows_directories(repo: Path) -> None:
     head = git(repo, "rev-parse", "HEAD").strip()
     tree = TreeAt(repo / ".git", head)

@@ -91,3 +91,33 @@ def test_index_agrees_with_reference(
     for candidate in paths:
         got = [s.name for s in index.owners(candidate).sections]
         assert got == reference_owners(sections, dirs, candidate), candidate
+
+
+def _explained(index: OwnershipIndex, candidate: str) -> tuple[object, ...]:
+    owners = index.owners(candidate, explain=True)
+    return (
+        [(m.section.name, m.index, m.depth, m.pattern.raw, m.pattern.line) for m in owners.matches],
+        [(e.section.name, e.pattern.raw, e.pattern.line) for e in owners.exclusions],
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(sections_strategy, st.lists(path, min_size=1, max_size=16))
+def test_one_index_answers_each_path_as_if_asked_alone(
+    entries: list[list[tuple[str, str]]], paths: list[str]
+) -> None:
+    """The index works out each directory once and each set of matching patterns once:
+    asked about many paths, in any order, it answers each as a fresh index would, and
+    matches exactly the patterns that match on their own."""
+    text = "\n".join(
+        f"S{i}\n" + "".join(f"{letter}:\t{value}\n" for letter, value in body)
+        for i, body in enumerate(entries)
+    )
+    dirs = {"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)}
+    shared = OwnershipIndex(parse_maintainers(text), dirs.__contains__)
+    for candidate in [*paths, *reversed(paths)]:
+        alone = OwnershipIndex(parse_maintainers(text), dirs.__contains__)
+        assert _explained(shared, candidate) == _explained(alone, candidate), candidate
+        assert shared.owning_sections(candidate) == shared.owners(candidate).sections
+        hits = {id(p) for p in shared.matching_patterns(candidate)}
+        assert hits == {id(p) for p in shared.patterns if p.matches(candidate)}, candidate

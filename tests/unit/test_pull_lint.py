@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from treemerge.core.changes import CommitInfo
 from treemerge.core.check import CheckResult, FileVerdict
@@ -78,3 +80,41 @@ def test_a_longer_path_is_no_mention_of_the_directory() -> None:
     assert explanations(summary, ["drivers/char.c", "drivers/block.c"]) == {
         "drivers/char.c": "drivers/char.c: needed."
     }
+
+
+def _reference_explanations(summary: str, paths: list[str]) -> dict[str, str]:
+    """The rule written plainly: the first line naming the path or its directory."""
+
+    def mentions(line: str, path: str) -> bool:
+        if path in line:
+            return True
+        if "/" not in path:
+            return False
+        directory = path.rsplit("/", 1)[0] + "/"
+        return any(
+            line[m + len(directory) : m + len(directory) + 1] in ("", *" \t,.:;)]")
+            for m in range(len(line))
+            if line.startswith(directory, m)
+        )
+
+    lines = [line.strip() for line in summary.splitlines() if line.strip()]
+    found = {}
+    for path in paths:
+        line = next((line for line in lines if mentions(line, path)), None)
+        if line is not None:
+            found[path] = line
+    return found
+
+
+WORDS = ["a/", "a/b", "a/b/", "a/b.c", "b.c", "c/", " ", ",", ".", ")", "x", "\n", "\t"]
+summaries = st.lists(st.sampled_from(WORDS), max_size=12).map("".join)
+lint_paths = st.lists(
+    st.lists(st.sampled_from(["a", "b", "b.c", "c", "x"]), min_size=1, max_size=3).map("/".join),
+    max_size=8,
+)
+
+
+@given(summaries, lint_paths)
+@example("see a/b/ and a/b.c\nthen a/\n", ["a/b/x", "a/b.c", "a/x", "c/x", "x"])
+def test_explanations_follow_the_rule(summary: str, paths: list[str]) -> None:
+    assert explanations(summary, paths) == _reference_explanations(summary, paths)

@@ -84,13 +84,23 @@ def paths_of(changes: Sequence[Change]) -> dict[str, str]:
 
 
 def owners_of(index: OwnershipIndex, paths: Collection[str]) -> dict[str, tuple[Section, ...]]:
-    """The sections owning each path, most specific first."""
-    return {p: index.owners(p).sections for p in paths}
+    """The sections owning each path, most specific first (paths with the same owners
+    share one tuple)."""
+    owning = index.owning_sections
+    return {p: owning(p) for p in paths}
 
 
 def not_owned(subsystem: str, owners: Mapping[str, Sequence[Section]]) -> list[str]:
     """The paths no section of `subsystem` owns (these need per-commit attribution)."""
-    return [p for p, sections in owners.items() if not _is_ours(subsystem, sections)]
+    ours: dict[int, tuple[Sequence[Section], bool]] = {}  # see judge
+    found = []
+    for path, sections in owners.items():
+        known = ours.get(id(sections))
+        if known is None:
+            known = ours[id(sections)] = (sections, _is_ours(subsystem, sections))
+        if not known[1]:
+            found.append(path)
+    return found
 
 
 def judge(
@@ -100,32 +110,49 @@ def judge(
     touched: Mapping[str, Sequence[CommitInfo]],
 ) -> tuple[FileVerdict, ...]:
     """The verdict for each path; `touched` gives the commits behind each non-owned path."""
-    unique = {c.sha: c for commits in touched.values() for c in commits}
-    acked = {sha: c.acked_by() for sha, c in unique.items()}
-    # Owners' names and addresses, worked out once per set of owning sections (the
-    # sections live as long as the call: their ids are stable keys).
-    foreign: dict[tuple[int, ...], tuple[tuple[str, ...], frozenset[str]]] = {}
+    # What the owning sections decide, worked out once per sequence of them (owners_of
+    # gives paths with the same owners one tuple). Each entry holds its sequence, so
+    # the id it is filed under stays that sequence's for the whole call.
+    decided: dict[int, tuple[Sequence[Section], bool, tuple[str, ...], frozenset[str]]] = {}
+    acked: dict[str, frozenset[str]] = {}  # each commit's acks, read when first needed
+
+    def acks(commit: CommitInfo) -> frozenset[str]:
+        found = acked.get(commit.sha)
+        if found is None:
+            found = acked[commit.sha] = commit.acked_by()
+        return found
+
     verdicts = []
     for path, change in paths.items():
         sections = owners_by_path[path]
-        if _is_ours(subsystem, sections):
-            verdicts.append(FileVerdict(path, "owned", (), (), change=change))
+        facts = decided.get(id(sections))
+        if facts is None:
+            facts = decided[id(sections)] = (sections, *_owner_facts(subsystem, sections))
+        _, ours, names, maintainers = facts
+        if ours:
+            verdicts.append(FileVerdict(path, "owned", (), (), (), change))
             continue
-        key = tuple(id(s) for s in sections)
-        if key not in foreign:
-            owners = _foreign_owners(subsystem, sections)
-            people = frozenset(e.lower() for s in owners for e in emails(s.maintainers))
-            foreign[key] = (tuple(s.name for s in owners), people)
-        names, maintainers = foreign[key]
         commits = touched.get(path, ())
-        shas = tuple(c.sha for c in commits)
-        acks = [acked[c.sha] & maintainers for c in commits]
-        if commits and all(acks):
-            who = tuple(sorted(set().union(*acks)))
+        shas = tuple([c.sha for c in commits])
+        # Stops at the first commit without a maintainer's ack: most paths have one.
+        if commits and maintainers and all(acks(c) & maintainers for c in commits):
+            who = tuple(sorted(frozenset().union(*[acks(c) & maintainers for c in commits])))
             verdicts.append(FileVerdict(path, "acked", names, shas, who, change))
         else:
-            verdicts.append(FileVerdict(path, "foreign", names, shas, change=change))
+            verdicts.append(FileVerdict(path, "foreign", names, shas, (), change))
     return tuple(verdicts)
+
+
+def _owner_facts(
+    subsystem: str, sections: Sequence[Section]
+) -> tuple[bool, tuple[str, ...], frozenset[str]]:
+    """Whether `sections` make a path ours; if not, the other owners' names and
+    their maintainers' addresses (lower-cased)."""
+    if _is_ours(subsystem, sections):
+        return True, (), frozenset()
+    owners = _foreign_owners(subsystem, sections)
+    people = frozenset(e.lower() for s in owners for e in emails(s.maintainers))
+    return False, tuple(s.name for s in owners), people
 
 
 def _is_ours(subsystem: str, sections: Sequence[Section]) -> bool:

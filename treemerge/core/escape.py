@@ -11,6 +11,8 @@ import re
 # C0 controls, DEL, C1 controls, bidi overrides and isolates (which can reorder what a
 # reader sees), and lone surrogates (bytes of a name that were not UTF-8).
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# The same but for the line feed.
+UNSAFE_IN_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -29,3 +31,25 @@ def _escape_char(match: re.Match[str]) -> str:
 def escape_text(text: str) -> str:
     """`text` with every control character shown as an escape."""
     return UNSAFE.sub(_escape_char, text)
+
+
+def escape_keeping_lines(text: str) -> str:
+    """`escape_text` of every line of `text`, its line feeds kept (in one pass)."""
+    if _nothing_to_escape(text.replace("\n", " ")):
+        return text
+    return UNSAFE_IN_LINES.sub(_escape_char, text)
+
+
+def escape_each(lines: list[str]) -> list[str]:
+    """`escape_text` of every line; one test of them all when, as usual, no line has
+    anything to escape."""
+    joined = "".join(lines)
+    if _nothing_to_escape(joined) or UNSAFE.search(joined) is None:
+        return lines
+    return [escape_text(line) for line in lines]
+
+
+def _nothing_to_escape(text: str) -> bool:
+    """A quick test for the usual text: in ASCII, the printable characters are exactly
+    those UNSAFE leaves alone (False says nothing: ask UNSAFE)."""
+    return text.isascii() and text.isprintable()

@@ -1,21 +1,25 @@
 """The ownership index: which sections own a path, most specific first (ownership.md).
 
 Patterns are compiled once and indexed by their literal directory prefix, so a path
-costs one dictionary lookup per directory level plus the few patterns filed there,
-instead of a scan of every pattern. N: patterns are searched anywhere in the path; when
-there are several they run as one RE2 set, one pass per path.
+is tested against the few patterns filed under its directories instead of every
+pattern. N: patterns are searched anywhere in the path; when there are several they
+run as one RE2 set, one pass per path.
+
+What a directory decides is worked out once per directory: which index entries its
+paths consult, and which of their plain patterns match all of its paths. A path then
+costs the tests that depend on its own name, and its answer, which depends only on
+the patterns that matched, is worked out once per set of them and shared.
 """
 
 # Exclusion and PathOwners are NamedTuples: every start-up creates their classes and each
 # path asked about makes a PathOwners, and a NamedTuple costs a fraction of a frozen
-# dataclass at both. SectionMatch stays a dataclass: its `index` field would hide
-# tuple.index.
+# dataclass at both. SectionMatch is a plain class: its `index` field (or a property of
+# that name) would hide tuple.index, which mypy rejects as an incompatible override.
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import re2
@@ -33,14 +37,32 @@ from treemerge.core.patterns import (
 NAME_KEY = 2
 
 
-@dataclass(frozen=True)
 class SectionMatch:
     """A section that owns a path, with the deepest of its patterns that matched."""
 
-    section: Section
-    index: int
-    depth: int
-    pattern: Pattern
+    __slots__ = ("depth", "index", "pattern", "section")
+
+    def __init__(self, section: Section, index: int, depth: int, pattern: Pattern) -> None:
+        self.section = section
+        self.index = index  # the section's place in the file
+        self.depth = depth
+        self.pattern = pattern
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SectionMatch):
+            return NotImplemented
+        return (self.section, self.index, self.depth, self.pattern) == (
+            other.section,
+            other.index,
+            other.depth,
+            other.pattern,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.index, self.depth))
+
+    def __repr__(self) -> str:
+        return f"SectionMatch({self.section.name!r}, {self.index}, {self.depth})"
 
 
 class Exclusion(NamedTuple):
@@ -78,7 +100,7 @@ class OwnershipIndex:
         self.diagnostics: tuple[Diagnostic, ...] = tuple(problems)
         names: list[Pattern] = []
         ancestors: dict[str, list[Pattern]] = defaultdict(list)
-        in_dir: dict[str, list[Pattern]] = defaultdict(list)
+        in_dir: dict[tuple[str, str], list[Pattern]] = defaultdict(list)
         for pattern in patterns:
             if pattern.letter == "N":
                 names.append(pattern)
@@ -93,39 +115,88 @@ class OwnershipIndex:
                 # pattern under that directory and the first letters of its name.
                 in_dir[_dir_key(pattern.key, pattern.raw[len(pattern.key) :])].append(pattern)
         self._ancestors = {key: _Bucket(found) for key, found in ancestors.items()}
-        self._in_dir = {key: _Bucket(found) for key, found in in_dir.items()}
+        # Per directory: its bucket for any name, and those for a name's first letters.
+        self._in_dir: dict[str, _Bucket] = {}
+        self._by_name: dict[str, dict[str, _Bucket]] = {}
+        for (directory, name), found in in_dir.items():
+            if name:
+                self._by_name.setdefault(directory, {})[name] = _Bucket(found)
+            else:
+                self._in_dir[directory] = _Bucket(found)
         self._names = _Bucket(names) if names else None
+        # Worked out when first needed: the plan of each directory; for each set of
+        # patterns that match every path of a directory (a plan's `always`, shared by
+        # the directories with that set), the answers by the other patterns matching;
+        # and one answer object per outcome. Patterns live as long as the index: their
+        # ids name them.
+        self._plans: dict[str, _Plan] = {}
+        self._groups: dict[tuple[int, ...], tuple[tuple[Pattern, ...], _Answers]] = {}
+        self._outcomes: dict[tuple[tuple[int, int] | None, ...], _Answer] = {}
 
     def matching_patterns(self, path: str) -> list[Pattern]:
         """The patterns (F:, X: and N:) that match `path`, in no particular order."""
-        hits: list[Pattern] = []
-        ancestors = self._ancestors
-        bucket = ancestors.get("")
-        if bucket is not None:
-            bucket.collect(path, hits)
-        slash = path.find("/")
-        last = -1
-        while slash >= 0:
-            last = slash
-            bucket = ancestors.get(path[: slash + 1])
-            if bucket is not None:
-                bucket.collect(path, hits)
-            slash = path.find("/", slash + 1)
-        in_dir = self._in_dir
-        directory = path[: last + 1]
-        for key in (directory, directory + "\0" + path[last + 1 : last + 1 + NAME_KEY]):
-            bucket = in_dir.get(key)
-            if bucket is not None:
-                bucket.collect(path, hits)
-        if self._names is not None:
-            self._names.collect(path, hits)
-        return hits
+        directory = path[: path.rfind("/") + 1]
+        plan = self._plans.get(directory) or self._plan(directory)
+        return [*plan.always, *plan.collect(path)]
 
     def owners(self, path: str, *, explain: bool = False) -> PathOwners:
         """The sections owning `path`, deepest pattern first, ties in file order."""
+        answer = self._answer(path)
+        return PathOwners(path, answer.matches, answer.exclusions if explain else ())
+
+    def owning_sections(self, path: str) -> tuple[Section, ...]:
+        """`owners(path).sections`; paths with the same owners share one tuple."""
+        return self._answer(path).sections
+
+    def owners_of(self, paths: Iterable[str], *, explain: bool = False) -> Iterator[PathOwners]:
+        for path in paths:
+            yield self.owners(path, explain=explain)
+
+    def _plan(self, directory: str) -> _Plan:
+        """The plan of `directory` (a path up to its last '/'), made the first time."""
+        buckets = [self._ancestors.get("")]
+        slash = directory.find("/")
+        while slash >= 0:
+            buckets.append(self._ancestors.get(directory[: slash + 1]))
+            slash = directory.find("/", slash + 1)
+        buckets += (self._in_dir.get(directory), self._names)
+        always: list[Pattern] = []
+        tested: list[Pattern] = []
+        searched: list[_Bucket] = []
+        for bucket in buckets:
+            if bucket is None:
+                continue
+            for pattern in bucket.plain:
+                literal = pattern.literal
+                if directory.startswith(literal):
+                    always.append(pattern)
+                elif len(literal) > len(directory) and literal.startswith(directory):
+                    tested.append(pattern)
+            if bucket.regex_set is not None:
+                searched.append(bucket)
+        # Directories with the same `always` share it and its answers (and whichever
+        # thread got there first makes the one plan of a directory).
+        shared, answers = self._groups.setdefault(tuple(map(id, always)), (tuple(always), {}))
+        by_name = self._by_name.get(directory, {})
+        plan = _Plan(directory, shared, tuple(tested), tuple(searched), by_name, answers)
+        return self._plans.setdefault(directory, plan)
+
+    def _answer(self, path: str) -> _Answer:
+        """What owns `path`: it depends only on the patterns that match, those its
+        directory decides and the few its name does."""
+        directory = path[: path.rfind("/") + 1]
+        plan = self._plans.get(directory) or self._plan(directory)
+        found = plan.collect(path)
+        key = tuple(map(id, found))  # mostly (), which costs nothing to make
+        answer = plan.answers.get(key)
+        if answer is None:
+            answer = plan.answers.setdefault(key, self._resolve([*plan.always, *found]))
+        return answer
+
+    def _resolve(self, hits: list[Pattern]) -> _Answer:
         best: dict[int, Pattern] = {}
         excluded: dict[int, Pattern] = {}
-        for pattern in self.matching_patterns(path):
+        for pattern in hits:
             index = pattern.section
             if pattern.letter == "X":
                 if index not in excluded or pattern.line < excluded[index].line:
@@ -134,25 +205,64 @@ class OwnershipIndex:
             current = best.get(index)
             if current is None or (pattern.depth, -pattern.line) > (current.depth, -current.line):
                 best[index] = pattern
-        sections = self.sections
-        matches = sorted(
-            (
-                SectionMatch(sections[i], i, p.depth, p)
-                for i, p in best.items()
-                if i not in excluded
-            ),
-            key=lambda m: (-m.depth, m.index),
+        owning = sorted((i for i in best if i not in excluded), key=lambda i: (-best[i].depth, i))
+        shown = [i for i in sorted(excluded) if i in best]
+        outcome = (
+            *((i, id(best[i])) for i in owning),
+            None,
+            *((i, id(excluded[i])) for i in shown),
         )
-        exclusions: tuple[Exclusion, ...] = ()
-        if explain:
-            exclusions = tuple(
-                Exclusion(sections[i], excluded[i]) for i in sorted(excluded) if i in best
+        answer = self._outcomes.get(outcome)
+        if answer is None:
+            sections = self.sections
+            matches = tuple(SectionMatch(sections[i], i, best[i].depth, best[i]) for i in owning)
+            answer = _Answer(
+                matches,
+                tuple(Exclusion(sections[i], excluded[i]) for i in shown),
+                tuple(m.section for m in matches),
             )
-        return PathOwners(path, tuple(matches), exclusions)
+            answer = self._outcomes.setdefault(outcome, answer)
+        return answer
 
-    def owners_of(self, paths: Iterable[str], *, explain: bool = False) -> Iterator[PathOwners]:
-        for path in paths:
-            yield self.owners(path, explain=explain)
+
+class _Answer(NamedTuple):
+    matches: tuple[SectionMatch, ...]
+    exclusions: tuple[Exclusion, ...]  # for `explain`
+    sections: tuple[Section, ...]
+
+
+# The answers for one `always`, by the ids of the patterns `collect` finds.
+_Answers = dict[tuple[int, ...], _Answer]
+
+
+class _Plan(NamedTuple):
+    """What the paths of one directory are tested against (see OwnershipIndex._plan).
+
+    A path consults the buckets of its directory's ancestors and of the directory
+    itself, the one keyed by its name's first letters, and the N: patterns. Of the
+    plain patterns of the first, those the directory starts with match every path in
+    it (`always`), those it rules out never match, and only those longer than the
+    directory need testing per path (`tested`).
+    """
+
+    directory: str
+    always: tuple[Pattern, ...]  # shared by the directories with the same ones
+    tested: tuple[Pattern, ...]
+    searched: tuple[_Bucket, ...]  # those buckets with regexes, and the N: patterns
+    by_name: dict[str, _Bucket]  # the directory's buckets by a name's NAME_KEY letters
+    answers: _Answers
+
+    def collect(self, path: str) -> list[Pattern]:
+        """The patterns matching `path` that its directory does not decide."""
+        hits = [p for p in self.tested if path.startswith(p.literal)] if self.tested else []
+        text = _re2_text(path) if self.searched or self.by_name else b""
+        if self.by_name:
+            bucket = self.by_name.get(path[len(self.directory) :][:NAME_KEY])
+            if bucket is not None:
+                bucket.collect(path, text, hits)
+        for bucket in self.searched:
+            bucket.search(path, text, hits)
+        return hits
 
 
 class _Bucket:
@@ -171,14 +281,19 @@ class _Bucket:
             regex_set.Compile()
             self.regex_set = regex_set
 
-    def collect(self, path: str, hits: list[Pattern]) -> None:
+    def collect(self, path: str, text: bytes, hits: list[Pattern]) -> None:
         # A plain pattern is either a directory or filed under the path's own directory,
         # so the slash rule already holds when it is a candidate.
         for pattern in self.plain:
             if path.startswith(pattern.literal):
                 hits.append(pattern)
+        self.search(path, text, hits)
+
+    def search(self, path: str, text: bytes, hits: list[Pattern]) -> None:
+        """Into `hits`, the regex patterns of this bucket that match `path` (`text`:
+        the path as RE2 reads it)."""
         if self.regex_set is not None:
-            found = self.regex_set.Match(searchable(path))
+            found = self.regex_set.Match(text)
             if found:
                 regexes = self.regexes
                 for i in found:
@@ -187,11 +302,17 @@ class _Bucket:
                         hits.append(pattern)
 
 
-def _dir_key(directory: str, name_part: str) -> str:
-    """Index key of a pattern whose matches all live in `directory` (see candidates)."""
+def _re2_text(path: str) -> bytes:
+    """`path` as the UTF-8 that RE2 matches (encoded once for all of a path's searches)."""
+    return path.encode("ascii") if path.isascii() else searchable(path).encode("utf-8")
+
+
+def _dir_key(directory: str, name_part: str) -> tuple[str, str]:
+    """Where a pattern whose matches all live in `directory` is filed: the directory,
+    and the NAME_KEY letters every matching name starts with ("" when it has fewer)."""
     cut = next((i for i, ch in enumerate(name_part) if ch in GLOB_META), len(name_part))
     if cut < len(name_part) and name_part[cut] in "+{":
         cut -= 1  # a quantifier makes the letter before it optional
     if cut < NAME_KEY:
-        return directory
-    return directory + "\0" + name_part[:NAME_KEY]
+        return directory, ""
+    return directory, name_part[:NAME_KEY]

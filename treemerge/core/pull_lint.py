@@ -43,21 +43,37 @@ def explanations(summary: str, paths: Sequence[str]) -> dict[str, str]:
     """For each path the summary talks about, the first line that names it (or its
     directory, written with a trailing '/')."""
     lines = [line.strip() for line in summary.splitlines() if line.strip()]
+    # A line that names a path or a directory has it in `text` too, so one search
+    # rules most paths out; and a directory is looked for once, however many paths
+    # it holds.
+    text = "\n".join(lines)
+    by_directory: dict[str, int | None] = {}  # the first line naming each directory
     found: dict[str, str] = {}
     for path in paths:
-        line = next((line for line in lines if _mentions(line, path)), None)
-        if line is not None:
-            found[path] = line
+        first = None
+        if path in text:
+            first = next((i for i, line in enumerate(lines) if path in line), None)
+        if "/" in path:
+            directory = path.rsplit("/", 1)[0] + "/"
+            if directory not in by_directory:
+                by_directory[directory] = _first_naming(lines, text, directory)
+            named = by_directory[directory]
+            if named is not None and (first is None or named < first):
+                first = named
+        if first is not None:
+            found[path] = lines[first]
     return found
 
 
-def _mentions(line: str, path: str) -> bool:
-    """`line` names `path`, or its directory itself (not a longer path inside it)."""
-    if path in line:
-        return True
-    if "/" not in path:
-        return False
-    directory = path.rsplit("/", 1)[0] + "/"
+def _first_naming(lines: list[str], text: str, directory: str) -> int | None:
+    """Which of `lines` (joined: `text`) first names `directory` itself, if any does."""
+    if directory not in text:
+        return None
+    return next((i for i, line in enumerate(lines) if _names_directory(line, directory)), None)
+
+
+def _names_directory(line: str, directory: str) -> bool:
+    """`line` names `directory` (ending in '/') itself, not a longer path inside it."""
     start = line.find(directory)
     while start >= 0:
         end = start + len(directory)

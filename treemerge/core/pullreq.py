@@ -14,7 +14,7 @@ import re
 from typing import Literal, NamedTuple
 
 from treemerge.core.check import CheckResult
-from treemerge.core.escape import escape_text
+from treemerge.core.escape import escape_each, escape_keeping_lines, escape_text
 
 RULE = "-" * 64
 Severity = Literal["error", "warning"]
@@ -120,7 +120,7 @@ class PullRequest(NamedTuple):
         if self.findings:
             lines += ["", "Lint:"]
             lines += [f"  {f.severity}: {f.message} [{f.rule}]" for f in self.findings]
-        return [escape_text(line) for line in lines]
+        return escape_each(lines)
 
     def _ownership_lines(self) -> list[str]:
         check = self.check
@@ -134,7 +134,7 @@ class PullRequest(NamedTuple):
             if entry.status == "owned":
                 continue
             owners = ", ".join(entry.owners) or "no owner"
-            commits = ", ".join(c[:12] for c in entry.commits)
+            commits = ", ".join([c[:12] for c in entry.commits])
             if entry.status == "acked":
                 lines.append(
                     f"  acked    {entry.path} ({owners}): acked by "
@@ -239,7 +239,7 @@ def plural(count: int, noun: str) -> str:
 
 def escape_lines(text: str) -> str:
     """Control characters escaped on every line; the line structure kept."""
-    return "\n".join(escape_text(line) for line in text.split("\n"))
+    return escape_keeping_lines(text)
 
 
 def md(text: str) -> str:

@@ -34,6 +34,5 @@ def _oneline(subject: str) -> str:
     if text.startswith("[PATCH"):
         end = text.find("]")
         if end >= 0:
-            text = text[end + 1 :]
-    text = text.lstrip(" \t\r")
+            text = text[end + 1 :].lstrip(" \t\r")
     return text.rstrip(GIT_SPACE)

@@ -132,7 +132,11 @@ class History:
         for sha in commits:
             for path in known.get(sha, ()):
                 if path in wanted:
-                    touched.setdefault(path, []).append(sha)
+                    found = touched.get(path)
+                    if found is None:
+                        touched[path] = [sha]
+                    else:
+                        found.append(sha)
         return touched
 
     def commits_between(self, heads: Sequence[str], hide: str, *, limit: int) -> list[str]:
@@ -183,17 +187,19 @@ class KnownChanges(Protocol):
 
 def parse_commits(output: bytes) -> Iterator[CommitInfo]:
     """CommitInfo records from `git log -z` with COMMIT_FORMAT."""
-    fields = output.split(b"\0")
-    for i in range(0, len(fields) - 6, 7):
-        sha, parents, author, when, name, oneline, message = fields[i : i + 7]
+    fields = iter(output.split(b"\0"))
+    # Seven fields at a time (one iterator zipped with itself); an incomplete last
+    # record, such as the empty field after the final NUL, is dropped.
+    for sha, parents, author, when, name, oneline, message in zip(*[fields] * 7, strict=False):
+        # CommitInfo's fields in order (positional: keywords cost, once per commit).
         yield CommitInfo(
-            sha=sha.decode("ascii").lstrip("\n"),
-            parents=tuple(parents.decode("ascii").split()),
-            author=author.decode("utf-8", "replace"),
-            time=int(when or 0),
-            message=message.decode("utf-8", "replace"),
-            name=name.decode("utf-8", "surrogateescape"),
-            oneline=oneline.decode("utf-8", "surrogateescape"),
+            sha.decode("ascii").lstrip("\n"),
+            tuple(parents.decode("ascii").split()),
+            author.decode("utf-8", "replace"),
+            int(when or 0),
+            message.decode("utf-8", "replace"),
+            name.decode("utf-8", "surrogateescape"),
+            oneline.decode("utf-8", "surrogateescape"),
         )
 
 

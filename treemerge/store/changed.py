@@ -100,6 +100,8 @@ def _join(paths: tuple[str, ...]) -> bytes:
 
 
 def _split(blob: bytes) -> tuple[str, ...]:
+    # One decode for the whole blob: NUL is never part of a UTF-8 sequence, so each
+    # path decodes (and escapes its stray bytes) exactly as it would on its own.
     if not blob:
         return ()
-    return tuple(p.decode("utf-8", "surrogateescape") for p in blob.split(b"\0"))
+    return tuple(blob.decode("utf-8", "surrogateescape").split("\0"))
