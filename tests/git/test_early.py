@@ -188,6 +188,8 @@ def test_the_executable_writes_what_the_command_does_in_process(project: Project
     "argv",
     [
         ["request-pull", "net", "--head", "HEAD"],
+        ["request-pull", "net", "--edit"],
+        ["request-pull", "net", "--message", "-"],
         ["request-pull", "--", "net"],
         ["check", "net"],
         ["request-pull"],

@@ -45,7 +45,7 @@ def start_request_pull(options: dict[str, str], positional: list[str]) -> thread
     """Start what `request-pull` with these options and arguments will read: the
     first commands at once, the others on the thread returned, which starts each as
     soon as what it needs is known (None: nothing to start)."""
-    if len(positional) != 2 or "--head" in options:
+    if len(positional) != 2 or "--head" in options or _waits_for_someone(options):
         return None
     cwd = Path(options.get("-C", ".")).resolve()
     # (--config as the command will name it: relative to -C when there is one)
@@ -77,6 +77,13 @@ def start_request_pull(options: dict[str, str], positional: list[str]) -> thread
     thread = threading.Thread(target=plan.run, daemon=True)
     thread.start()
     return thread
+
+
+def _waits_for_someone(options: dict[str, str]) -> bool:
+    """Whether the command first waits for a person (an editor, a message typed on
+    standard input): answers read now could be stale by the time it goes on, and
+    nobody is waiting for it to be quick."""
+    return "--edit" in options or options.get("--message") == "-"
 
 
 class _Plan:
