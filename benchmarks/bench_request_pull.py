@@ -30,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import arguments, nova_fixture, publish, wall
+from benchmarks.common import arguments, nova_fixture, publish, wall, walls
 from treemerge.gitio.fastimport import Commit, import_commits
 from treemerge.gitio.run import run_git
 from treemerge.sandbox.fixture import Fixture
@@ -96,8 +96,10 @@ def measure(fixture: Fixture, base: str, head: str, tag: str, runs: int) -> tupl
     repo = fixture.dest / ".treemerge" / "repo.git"
     run_git(["tag", "-a", "-m", "Virt work for main", tag, head], cwd=repo)
     run_git(["push", "-q", libvirt, f"refs/tags/{tag}"], cwd=repo)
-    theirs = wall(["git", "request-pull", base, libvirt, tag], repo, runs)
-    ours = wall(pull_command(tag), fixture.dest, runs)
+    theirs, ours = walls(
+        [(["git", "request-pull", base, libvirt, tag], repo), (pull_command(tag), fixture.dest)],
+        runs,
+    )
     return theirs, ours
 
 

@@ -65,6 +65,19 @@ def wall(
     return statistics.median(times)
 
 
+def walls(commands: Sequence[tuple[Sequence[str], Path]], runs: int) -> list[float]:
+    """Median wall seconds of each (argv, cwd) over `runs` rounds, the commands taking
+    turns within each round (so that a machine slowing down or speeding up during the
+    run weighs on all of them alike)."""
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for (argv, cwd), spent in zip(commands, times, strict=True):
+            started = time.perf_counter()
+            _run(argv, cwd, (0, 1))
+            spent.append(time.perf_counter() - started)
+    return [statistics.median(spent) for spent in times]
+
+
 def _run(argv: Sequence[str], cwd: Path, ok: tuple[int, ...]) -> None:
     done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, check=False)
     if done.returncode not in ok:
