@@ -8,6 +8,10 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+# How often (seconds) Python hands over between threads while some of them wait for git:
+# a thread git has answered should not wait long for the interpreter (by default Python
+# hands over every 5 ms).
+SWITCH_INTERVAL = 0.0005
 U = TypeVar("U")
 
 

@@ -23,9 +23,12 @@ def workspace_repository(explicit: Path | None, start: Path) -> Path | None:
         found = find_config(explicit, start)
     except UsageError:
         return None
-    if found is None:
-        return None
-    return found.resolve().parent / WORKSPACE_DIR / "repo.git"
+    return workspace_of(found) if found is not None else None
+
+
+def workspace_of(config_file: Path) -> Path:
+    """The workspace repository of the project that `config_file` describes."""
+    return config_file.resolve().parent / WORKSPACE_DIR / "repo.git"
 
 
 def find_config(explicit: Path | None, start: Path) -> Path | None:

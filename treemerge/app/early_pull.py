@@ -18,9 +18,19 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from treemerge.app.configfile import WORKSPACE_DIR, find_config, read_config
-from treemerge.gitio.history import pending_command
-from treemerge.gitio.pullgit import TAG_REFS, display_url_command, merge_bases_command
+from treemerge.app.configfile import find_config, read_config, workspace_of
+from treemerge.background import SWITCH_INTERVAL
+from treemerge.gitio.history import net_diff_command, pending_command
+from treemerge.gitio.pullgit import (
+    TAG_REFS,
+    diffstat_command,
+    display_url_command,
+    ends_command,
+    merge_bases_command,
+    parse_tag_refs,
+    remote_tag_command,
+    tag_object_command,
+)
 from treemerge.gitio.run import allow_early, peek_early, start_early
 from treemerge.gitio.workspace import HEADS, parse_heads, resolve_location
 
@@ -36,9 +46,6 @@ LATER = (
     "treemerge.gitio.merge",
     "treemerge.gitio.treeat",
 )
-# While the plan runs, its thread should get the interpreter soon after git answers
-# what it waits for (by default Python hands over every 5 ms).
-SWITCH_INTERVAL = 0.0005
 
 
 def start_request_pull(options: dict[str, str], positional: list[str]) -> threading.Thread | None:
@@ -55,8 +62,7 @@ def start_request_pull(options: dict[str, str], positional: list[str]) -> thread
     found = find_config(explicit, cwd)
     if found is None:
         return None
-    root = found.resolve().parent
-    repo = root / WORKSPACE_DIR / "repo.git"
+    repo = workspace_of(found)
     if not (repo / "HEAD").is_file():
         return None
     allow_early()
@@ -66,11 +72,10 @@ def start_request_pull(options: dict[str, str], positional: list[str]) -> thread
     sub = config.subsystem(positional[1])
     if sub is None or not sub.tree:
         return None
-    url = resolve_location(sub.tree, root)
+    url = resolve_location(sub.tree, found.resolve().parent)
     date = dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime("%Y-%m-%d")
     plan = _Plan(repo, config, sub.id, sub.upstream, url, tag=options.get("--tag"), date=date)
     plan.dry_run = "--dry-run" in options
-    plan.switch = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)  # (until the plan is done: see the constant)
     # On a thread: starting a process costs the thread that starts it about a
     # millisecond of waiting, which the command's start-up need not share.
@@ -116,9 +121,6 @@ class _Plan:
         sys.setswitchinterval(self.switch)
 
     def _run(self) -> None:
-        from treemerge.gitio.history import net_diff_command  # noqa: PLC0415
-        from treemerge.gitio.pullgit import diffstat_command, ends_command  # noqa: PLC0415
-
         repo = self.repo
         start_early(display_url_command(self.url), cwd=repo)
         out = peek_early(HEADS, cwd=repo)
@@ -171,11 +173,6 @@ class _Plan:
 
     def _tag(self, head: str) -> None:
         from treemerge.core.pullplan import choose_tag, tag_prefix  # noqa: PLC0415
-        from treemerge.gitio.pullgit import (  # noqa: PLC0415
-            parse_tag_refs,
-            remote_tag_command,
-            tag_object_command,
-        )
 
         tags = parse_tag_refs(peek_early(TAG_REFS, cwd=self.repo) or b"")
         prefix = tag_prefix(self.subsystem, self.upstream)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from treemerge.app.configfile import workspace_repository
+from treemerge.background import SWITCH_INTERVAL
 from treemerge.core.errors import GitError, UsageError
 from treemerge.gitio.merge import (
     INTEGRATION_SIGNATURE,
@@ -37,7 +38,7 @@ from treemerge.gitio.merge import (
     merge_tree,
 )
 from treemerge.gitio.objects import Entry, ObjectStore
-from treemerge.gitio.run import SAFE_OPTIONS, decode_path, git_env
+from treemerge.gitio.run import SAFE_OPTIONS, git_env
 from treemerge.gitio.trivial import (
     NOTHING,
     Merged,
@@ -49,6 +50,7 @@ from treemerge.gitio.trivial import (
     tree_changes_many,
     trivial_merge,
 )
+from treemerge.gitio.workspace import HEADS, parse_heads
 from treemerge.store.files import atomic_write
 
 if TYPE_CHECKING:
@@ -57,10 +59,6 @@ if TYPE_CHECKING:
     from treemerge.core.matcher import OwnershipIndex
 
 STATE_FILE = "next.json"
-# Where a project keeps its workspace, and how it is found (as the project finds them).
-HEADS_FORMAT = "%(objectname) %(refname:lstrip=2)"
-# How often (seconds) Python hands over between the loading and the reading threads.
-SWITCH_INTERVAL = 0.0005
 
 
 class Collision(NamedTuple):
@@ -271,11 +269,11 @@ class Prefetch:
         self._switch = sys.getswitchinterval()
         if self.repo is None or not (self.repo / "HEAD").is_file():
             return
-        # Every tree's head (as WorkspaceRepo.tree_heads reads them), and the
+        # Every tree's head (WorkspaceRepo.tree_heads' command), and the
         # processes that will need them, started at once.
         try:
             refs = subprocess.Popen(
-                ["git", *SAFE_OPTIONS, "for-each-ref", f"--format={HEADS_FORMAT}", "refs/trees/"],
+                ["git", *SAFE_OPTIONS, *HEADS],
                 cwd=self.repo,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -294,10 +292,7 @@ class Prefetch:
         assert self.repo is not None
         try:
             out, _ = refs.communicate()
-            synced = {}
-            for line in decode_path(out).splitlines():
-                commit, _, tree = line.partition(" ")
-                synced[tree] = commit
+            synced = parse_heads(out)
             if refs.returncode != 0 or self.upstream not in synced:
                 start.close()
                 return

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from treemerge.app.configfile import WORKSPACE_DIR, find_config, read_config
+from treemerge.app.configfile import CONFIG_NAME, WORKSPACE_DIR, find_config, read_config
 from treemerge.app.ownership import configured_maintainers, raise_first_error
 from treemerge.core.config import Config
 from treemerge.core.errors import UsageError
@@ -21,8 +21,6 @@ from treemerge.gitio.treeat import TreeAt
 from treemerge.gitio.workspace import MAIN, WorkspaceRepo, resolve_location
 from treemerge.store.changed import FILE_NAME as CHANGED_PATHS
 from treemerge.store.changed import ChangedPaths
-
-CONFIG_FILE_NAME = "maintainers.cfg"
 
 
 class Tree(NamedTuple):
@@ -88,7 +86,7 @@ class Project:
 
     def ownership_files(self) -> tuple[str, ...]:
         """Paths in the tree whose edits change ownership (reported, never honoured)."""
-        names = [CONFIG_FILE_NAME]
+        names = [CONFIG_NAME]
         if self.config.main.maintainers_file:
             names.append(self.config.main.maintainers_file)
         return tuple(names)
@@ -115,7 +113,7 @@ def open_project(config_path: Path | None, cwd: Path) -> Project:
     found = find_config(config_path, cwd)
     if found is None:
         raise UsageError(
-            f"no {CONFIG_FILE_NAME} here or above {cwd}: this command needs one "
+            f"no {CONFIG_NAME} here or above {cwd}: this command needs one "
             "(pass --config FILE or set $TREEMERGE_CONFIG)"
         )
     return Project(read_config(found), found)
