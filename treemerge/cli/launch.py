@@ -6,10 +6,17 @@ can start the git commands a command will need while Python loads it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
 from treemerge.app.early import start
+
+# Start-up (Python loading click and treemerge) makes tens of thousands of objects that
+# live as long as the process: the garbage collector, scanning them again and again
+# while they load, would find nothing to free and cost a command some 10 ms. It waits
+# until the command is loaded (`loaded`).
+_collector_paused = False
 
 
 def entry() -> None:
@@ -19,6 +26,9 @@ def entry() -> None:
     locks, sqlite transactions, threads); tearing the interpreter down module by module
     would add about 10 ms to every command, so the process ends without it.
     """
+    global _collector_paused  # noqa: PLW0603 - one switch for the process
+    gc.disable()
+    _collector_paused = True
     start(sys.argv[1:])
     from treemerge.cli.main import main  # noqa: PLC0415 - while git reads
 
@@ -35,3 +45,13 @@ def entry() -> None:
         except (OSError, ValueError):  # a reader that went away, or a closed stream
             code = code or 141
     os._exit(code)
+
+
+def loaded() -> None:
+    """The command is loaded: what start-up made is set aside for good (the collector
+    never scans it again), and collecting resumes for the command's own work."""
+    global _collector_paused  # noqa: PLW0603 - one switch for the process
+    if _collector_paused:
+        _collector_paused = False
+        gc.freeze()
+        gc.enable()

@@ -8,6 +8,7 @@ from importlib import import_module
 import click
 
 from treemerge import __version__
+from treemerge.cli.launch import loaded
 from treemerge.cli.options import forget_settings, global_options, settings
 from treemerge.cli.output import error
 from treemerge.core.errors import EXIT_FAILURE, EXIT_USAGE, TreemergeError
@@ -51,6 +52,7 @@ class LazyGroup(click.Group):
         module, attribute = COMMANDS[cmd_name]
         command = getattr(import_module(module), attribute)
         assert isinstance(command, click.Command)
+        loaded()  # (the executable's start-up is over)
         return command
 
 
