@@ -16,23 +16,35 @@ U = TypeVar("U")
 
 
 class Background(Generic[T]):
-    """`func()` running on its own thread; `result()` waits and returns (or raises)."""
+    """`func()` running on its own thread; `result()` waits and returns (or raises).
 
-    def __init__(self, func: Callable[[], T]) -> None:
-        self._func = func
+    `here`: no thread; `func()` runs on the thread that first asks for the result. For
+    work that would only wait on a thread for git already at work on its own (started
+    ahead: treemerge.app.early), where a thread's start and hand-overs are all it adds.
+    """
+
+    def __init__(self, func: Callable[[], T], *, here: bool = False) -> None:
+        self._func: Callable[[], T] | None = func
         self._value: T | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if not here:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
+        assert self._func is not None
         try:
             self._value = self._func()
         except BaseException as exc:
             self._error = exc
 
     def result(self) -> T:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
+        elif self._func is not None:  # (here: on the first asking)
+            self._run()
+        self._func = None
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]

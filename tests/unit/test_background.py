@@ -30,3 +30,26 @@ def test_an_error_is_raised_by_result_not_lost() -> None:
         job.result()
     with pytest.raises(ValueError, match="boom"):
         in_parallel([lambda: 1, fail])
+
+
+def test_here_runs_on_the_thread_that_asks_and_only_when_asked() -> None:
+    ran: list[int] = []
+
+    def work() -> str:
+        ran.append(threading.get_ident())
+        return "done"
+
+    job = Background(work, here=True)
+    assert ran == []  # nothing yet: nobody asked
+    assert job.result() == "done"
+    assert job.result() == "done"  # (asked again: not run again)
+    assert ran == [threading.get_ident()]
+
+
+def test_here_raises_its_error_where_the_result_is_asked_for() -> None:
+    def fail() -> int:
+        raise ValueError("boom")
+
+    job = Background(fail, here=True)
+    with pytest.raises(ValueError, match="boom"):
+        job.result()

@@ -1,8 +1,9 @@
 """The git commands `request-pull SUBSYSTEM` will run, started early (see
-treemerge.app.early): the heads, the tags and the URL at once; the pending log and the
-merge base once the heads are known; then everything read from the two ends of the
-range (git's blocks, the net diff, the forecast's merges, the directories of the
-ownership or its MAINTAINERS file, the tag's message and the tag at the URL).
+treemerge.app.early): the heads, the tags and the URL at once; once the heads are
+known, the pending log, the merge base and what needs the heads alone (the forecast's
+merges, the tag's message and the tag at the URL); then what is read from the two ends
+of the range (git's blocks and the net diff) and the directories of the ownership or
+its MAINTAINERS file.
 
 Every command is built by the function the command itself builds it with.
 """
@@ -14,7 +15,6 @@ import datetime as dt
 import sys
 import threading
 import time
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,16 +36,6 @@ from treemerge.gitio.workspace import HEADS, parse_heads, resolve_location
 
 if TYPE_CHECKING:
     from treemerge.core.config import Config
-
-# What the commands after the merge base need, beyond what the first ones need (the
-# first commands start before these load; the command loads them all anyway).
-LATER = (
-    "treemerge.core.ownership",
-    "treemerge.core.patterns",
-    "treemerge.core.pullplan",
-    "treemerge.gitio.merge",
-    "treemerge.gitio.treeat",
-)
 
 
 def start_request_pull(options: dict[str, str], positional: list[str]) -> threading.Thread | None:
@@ -131,31 +121,27 @@ class _Plan:
         start_early(pending_command(tip, head, topological=False), cwd=repo)
         asked = merge_bases_command(tip, head)
         start_early(asked, cwd=repo)
-        for module in LATER:  # (loaded while git works out the merge base)
-            import_module(module)
-        bases = (peek_early(asked, cwd=repo) or b"").decode().split()
-        if not bases:
-            return
-        base = bases[0]
-        if len(bases) == 1:  # (several: the diffstat is of a temporary merge)
-            start_early(diffstat_command(base, head), cwd=repo)
-        start_early(ends_command(base, head), cwd=repo)
-        start_early(net_diff_command(base, head), cwd=repo)
-        self._forecast(heads, tip, head, base)
-        self._ownership(tip)
+        # While git works out the merge base: what needs the heads alone and little
+        # work here (the merges first: they take git the longest).
+        self._forecast(heads, tip, head)
         self._tag(head)
+        bases = (peek_early(asked, cwd=repo) or b"").decode().split()
+        if bases:
+            base = bases[0]
+            if len(bases) == 1:  # (several: the diffstat is of a temporary merge)
+                start_early(diffstat_command(base, head), cwd=repo)
+            start_early(ends_command(base, head), cwd=repo)
+            start_early(net_diff_command(base, head), cwd=repo)
+        self._ownership(tip)  # (last: the most work to find what to ask)
 
-    def _forecast(self, heads: dict[str, str], tip: str, head: str, base: str) -> None:
+    def _forecast(self, heads: dict[str, str], tip: str, head: str) -> None:
         from treemerge.core.pullplan import forecast_targets  # noqa: PLC0415
         from treemerge.gitio.merge import BATCH, batch_input  # noqa: PLC0415
 
         trees = [(s.id, s.upstream) for s in self.config.subsystems]
-        against, names = forecast_targets(
-            self.subsystem, self.upstream, tip, base=base, heads=heads, trees=trees
-        )
-        pairs = [(against[name], head) for name in names]
-        if pairs:
-            start_early(BATCH, cwd=self.repo, input=batch_input(pairs))
+        against = forecast_targets(self.subsystem, self.upstream, tip, heads=heads, trees=trees)
+        pairs = [(commit, head) for commit in against.values()]
+        start_early(BATCH, cwd=self.repo, input=batch_input(pairs))
 
     def _ownership(self, tip: str) -> None:
         from treemerge.core.ownership import combine  # noqa: PLC0415

@@ -17,6 +17,7 @@ from treemerge.core.shortlog import shortlog
 from treemerge.failpoints import failpoint
 from treemerge.gitio.merge import MergeBatch, merge_tree
 from treemerge.gitio.pullgit import GitBlocks, PullGit
+from treemerge.gitio.run import early_pending
 
 
 class RequestOptions(NamedTuple):
@@ -59,12 +60,24 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     bases = git.merge_bases(upstream_tip, head)
     if not bases:
         raise UsageError(f"{subsystem}: no history in common with {upstream}")
-    blocks = Background(lambda: _blocks(git, bases, head, upstream_tip))
+    # When git was started ahead on all of this (treemerge.app.early), the work below
+    # runs here, each part when it is needed: threads would only wait for that git.
+    ahead = bool(early_pending())
+    blocks = Background(
+        lambda: _blocks(git, bases, head, upstream_tip), here=ahead and len(bases) == 1
+    )
     prefix = tag_prefix(subsystem, upstream)
     known = Background(
         lambda: _Known.read(
-            git, tree.url or "", base=bases[0], head=head, prefix=prefix, options=options
-        )
+            git,
+            tree.url or "",
+            base=bases[0],
+            head=head,
+            prefix=prefix,
+            options=options,
+            here=ahead,
+        ),
+        here=ahead,
     )
     forecast = Background(
         lambda: _forecast(
@@ -74,11 +87,18 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
             head,
             heads=heads,
             upstream_tip=upstream_tip,
-            base=bases[0],
-        )
+        ),
+        here=ahead,
     )
     check, pending = judge_pending(
-        project, subsystem, upstream, upstream_tip, head, base=bases[0], topological=False
+        project,
+        subsystem,
+        upstream,
+        upstream_tip,
+        head,
+        base=bases[0],
+        topological=False,
+        here=ahead,
     )
     facts = known.result()
     tag, summary = facts.tag, facts.tag_message
@@ -136,9 +156,17 @@ class _Known(NamedTuple):
 
     @classmethod
     def read(
-        cls, git: PullGit, url: str, *, base: str, head: str, prefix: str, options: RequestOptions
+        cls,
+        git: PullGit,
+        url: str,
+        *,
+        base: str,
+        head: str,
+        prefix: str,
+        options: RequestOptions,
+        here: bool = False,
     ) -> _Known:
-        display_url = Background(lambda: git.display_url(url))
+        display_url = Background(lambda: git.display_url(url), here=here)
         tags = git.tag_refs()
         tag, exists = choose_tag(
             tags, explicit=options.tag, head=head, prefix=prefix, date=options.date
@@ -259,16 +287,11 @@ def _forecast(
     *,
     heads: dict[str, str],
     upstream_tip: str,
-    base: str,
 ) -> list[tuple[str, tuple[str, ...]]]:
     """The paths where the pull conflicts with the upstream's tip and with every other
     tree's work (trial merges in memory, all by one `git merge-tree --stdin`)."""
     trees = ((tree.id, tree.upstream) for tree in project.trees())
-    against, names = forecast_targets(
-        subsystem, upstream, upstream_tip, base=base, heads=heads, trees=trees
-    )
-    pairs = [(against[name], head) for name in names]
-    batch = MergeBatch(project.workspace.path, pairs, where=subsystem)
-    results = batch.merged()
-    found = {name: result.conflicts for name, result in zip(names, results, strict=True)}
-    return [(name, found.get(name, ())) for name in against]
+    against = forecast_targets(subsystem, upstream, upstream_tip, heads=heads, trees=trees)
+    pairs = [(commit, head) for commit in against.values()]
+    results = MergeBatch(project.workspace.path, pairs, where=subsystem).merged()
+    return [(name, result.conflicts) for name, result in zip(against, results, strict=True)]

@@ -59,14 +59,18 @@ def forecast_targets(
     upstream: str,
     upstream_tip: str,
     *,
-    base: str,
     heads: Mapping[str, str],
     trees: Iterable[tuple[str, str | None]],
-) -> tuple[dict[str, str], list[str]]:
+) -> dict[str, str]:
     """What the pull is forecast against: {tree: its commit} for the upstream's tip and
     every other subsystem tree with a head (`trees` as (id, upstream) in the
-    configuration's order), and which of them git has to merge: merging the commit
-    the pull is built on would be a fast-forward."""
+    configuration's order).
+
+    git merges the pull with every one of them, the commit the pull is built on
+    included (a fast-forward, which merges cleanly and costs git next to nothing): what
+    is merged then depends on the heads alone, not on the merge base, so the merges can
+    start as soon as the heads are read.
+    """
     against = {upstream: upstream_tip}
     against.update(
         {
@@ -75,4 +79,4 @@ def forecast_targets(
             if its_upstream is not None and tree != subsystem and tree in heads
         }
     )
-    return against, [name for name, commit in against.items() if commit != base]
+    return against
