@@ -1,5 +1,5 @@
 """The git commands `request-pull SUBSYSTEM` will run, started early (see
-treemerge.app.early): the heads, the tags and the URL at once; once the heads are
+treemerge.app.early): the heads and the tags (one read) and the URL at once; once the heads are
 known, the pending log, the merge base and what needs the heads alone (the forecast's
 merges, the tag's message and the tag at the URL); then what is read from the two ends
 of the range (git's blocks and the net diff) and the directories of the ownership or
@@ -22,17 +22,17 @@ from treemerge.app.configfile import find_config, read_config, workspace_of
 from treemerge.background import SWITCH_INTERVAL
 from treemerge.gitio.history import net_diff_command, pending_command
 from treemerge.gitio.pullgit import (
-    TAG_REFS,
+    REFS,
     diffstat_command,
     display_url_command,
     ends_command,
     merge_bases_command,
-    parse_tag_refs,
+    parse_refs,
     remote_tag_command,
     tag_object_command,
 )
 from treemerge.gitio.run import allow_early, peek_early, start_early
-from treemerge.gitio.workspace import HEADS, parse_heads, resolve_location
+from treemerge.gitio.workspace import resolve_location
 
 if TYPE_CHECKING:
     from treemerge.core.config import Config
@@ -56,8 +56,7 @@ def start_request_pull(options: dict[str, str], positional: list[str]) -> thread
     if not (repo / "HEAD").is_file():
         return None
     allow_early()
-    start_early(HEADS, cwd=repo)
-    start_early(TAG_REFS, cwd=repo)
+    start_early(REFS, cwd=repo)
     config = read_config(found, ahead=True)
     sub = config.subsystem(positional[1])
     if sub is None or not sub.tree:
@@ -113,8 +112,10 @@ class _Plan:
     def _run(self) -> None:
         repo = self.repo
         start_early(display_url_command(self.url), cwd=repo)
-        out = peek_early(HEADS, cwd=repo)
-        heads = parse_heads(out) if out is not None else {}
+        out = peek_early(REFS, cwd=repo)
+        if out is None:
+            return
+        heads, tags = parse_refs(out)
         tip, head = heads.get(self.upstream), heads.get(self.subsystem)
         if tip is None or head is None:
             return
@@ -124,7 +125,7 @@ class _Plan:
         # While git works out the merge base: what needs the heads alone and little
         # work here (the merges first: they take git the longest).
         self._forecast(heads, tip, head)
-        self._tag(head)
+        self._tag(tags, head)
         bases = (peek_early(asked, cwd=repo) or b"").decode().split()
         if bases:
             base = bases[0]
@@ -157,10 +158,9 @@ class _Plan:
         if asked:
             start_early(BATCH_CHECK, cwd=self.repo, input=query)
 
-    def _tag(self, head: str) -> None:
+    def _tag(self, tags: dict[str, tuple[str, str]], head: str) -> None:
         from treemerge.core.pullplan import choose_tag, tag_prefix  # noqa: PLC0415
 
-        tags = parse_tag_refs(peek_early(TAG_REFS, cwd=self.repo) or b"")
         prefix = tag_prefix(self.subsystem, self.upstream)
         tag, exists = choose_tag(tags, explicit=self.tag, head=head, prefix=prefix, date=self.date)
         if exists:

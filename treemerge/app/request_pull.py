@@ -52,11 +52,11 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     upstream = tree.upstream
     assert upstream is not None
     history = project.history()
-    heads = project.workspace.tree_heads()
+    git = PullGit(project.workspace.path, where=subsystem)
+    heads, tags = git.refs()
     upstream_tip = heads.get(upstream) or project.synced(upstream)
     head = heads.get(subsystem) if options.head is None else None
     head = head or resolve_head(project, history, subsystem, options.head)
-    git = PullGit(project.workspace.path, where=subsystem)
     bases = git.merge_bases(upstream_tip, head)
     if not bases:
         raise UsageError(f"{subsystem}: no history in common with {upstream}")
@@ -71,6 +71,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         lambda: _Known.read(
             git,
             tree.url or "",
+            tags,
             base=bases[0],
             head=head,
             prefix=prefix,
@@ -159,6 +160,7 @@ class _Known(NamedTuple):
         cls,
         git: PullGit,
         url: str,
+        tags: dict[str, tuple[str, str]],
         *,
         base: str,
         head: str,
@@ -167,7 +169,6 @@ class _Known(NamedTuple):
         here: bool = False,
     ) -> _Known:
         display_url = Background(lambda: git.display_url(url), here=here)
-        tags = git.tag_refs()
         tag, exists = choose_tag(
             tags, explicit=options.tag, head=head, prefix=prefix, date=options.date
         )

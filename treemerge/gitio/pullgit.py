@@ -27,10 +27,12 @@ UP_TO_FORMAT = (
 # above exactly as `git show --format` would.
 ENDS_FORMAT = "%H%x00%s%x00%ci%x00"
 RULE = "----------------------------------------------------------------"
-# Every tag with its object's type and the object it points at after one peel.
-TAG_REFS = (
+# The trees' heads and every tag, in one read: each ref's object type, its object, what
+# that points at after one peel (a tag's) and the ref's name.
+REFS = (
     "for-each-ref",
-    "--format=%(objecttype) %(objectname) %(*objectname) %(refname:strip=2)",
+    "--format=%(objecttype) %(objectname) %(*objectname) %(refname)",
+    "refs/trees/",
     "refs/tags/",
 )
 
@@ -61,13 +63,18 @@ def tag_object_command(tag: str) -> list[str]:
     return ["cat-file", "tag", tag]
 
 
-def parse_tag_refs(out: bytes) -> dict[str, tuple[str, str]]:
-    """{tag name: (its object's type, what it points at after one peel)} from TAG_REFS."""
-    found = {}
+def parse_refs(out: bytes) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """From the output of REFS: {tree id: commit}, and {tag name: (its object's type,
+    what it points at after one peel)}."""
+    heads: dict[str, str] = {}
+    tags: dict[str, tuple[str, str]] = {}
     for line in out.decode("utf-8", "surrogateescape").splitlines():
-        kind, sha, peeled, name = line.split(" ", 3)
-        found[name] = (kind, peeled or sha)
-    return found
+        kind, sha, peeled, ref = line.split(" ", 3)
+        if ref.startswith("refs/trees/"):
+            heads[ref[len("refs/trees/") :]] = sha
+        else:
+            tags[ref.removeprefix("refs/tags/")] = (kind, peeled or sha)
+    return heads, tags
 
 
 class GitBlocks(NamedTuple):
@@ -125,10 +132,11 @@ class PullGit:
             kept.append(line)
         return "".join(kept)
 
-    def tag_refs(self) -> dict[str, tuple[str, str]]:
-        """Every tag: name -> (its object's type, the object it points at after one
-        peel, which is what `--points-at` compares)."""
-        return parse_tag_refs(run_git(TAG_REFS, cwd=self.repo, input=b"", where=self.where))
+    def refs(self) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """Every tree's head ({tree id: commit}) and every tag: name -> (its object's
+        type, the object it points at after one peel, which is what `--points-at`
+        compares)."""
+        return parse_refs(run_git(REFS, cwd=self.repo, where=self.where))
 
     def tag_exists(self, name: str) -> bool:
         code, _ = git_call(
