@@ -22,12 +22,11 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import add_trees, arguments, nova_fixture, publish, wall
+from benchmarks.common import TREEMERGE, add_trees, arguments, nova_fixture, publish, wall
 from treemerge.app.check import check_subsystem
 from treemerge.app.project import open_project
 from treemerge.gitio.run import run_git
@@ -52,7 +51,7 @@ def in_process(dest: Path, runs: int) -> float:
 
 def main() -> None:
     args = arguments(__doc__)
-    treemerge = [sys.executable, "-m", "treemerge"]
+    treemerge = TREEMERGE
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         fixture = nova_fixture(tmp, args.commits)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from statistics import median
 
 from benchmarks.common import (
+    TREEMERGE,
     add_trees,
     arguments,
     nova_fixture,
@@ -76,7 +76,7 @@ def main() -> None:
         fixture = nova_fixture(tmp, args.commits)
         extra = add_trees(fixture, TREES)
         dest = fixture.dest
-        treemerge = [sys.executable, "-m", "treemerge"]
+        treemerge = TREEMERGE
         subprocess.run([*treemerge, "sync", "-q"], cwd=dest, check=True)
         repo = dest / ".treemerge" / "repo.git"
         base = run_git(["rev-parse", "refs/trees/main"], cwd=repo).decode().strip()

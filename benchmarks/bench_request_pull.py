@@ -26,18 +26,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import arguments, nova_fixture, publish, wall, walls
+from benchmarks.common import TREEMERGE, arguments, nova_fixture, publish, wall, walls
 from treemerge.gitio.fastimport import Commit, import_commits
 from treemerge.gitio.run import run_git
 from treemerge.sandbox.fixture import Fixture
 from treemerge.store.changed import FILE_NAME
 
 RANGE = 1800
-TREEMERGE = [sys.executable, "-m", "treemerge"]
 
 
 def main() -> None:

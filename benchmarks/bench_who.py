@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.common import arguments, publish, timed
+from benchmarks.common import TREEMERGE, arguments, publish, timed
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.gitio.fastimport import checkout_of_paths
@@ -74,7 +74,7 @@ def main() -> None:
     files = DATA / "files.txt"
     paths = [p for p in files.read_text().split("\n") if p]
     directories = {p[:i] for p in paths for i in range(len(p)) if p[i] == "/"}
-    treemerge = [sys.executable, "-m", "treemerge"]
+    treemerge = TREEMERGE
 
     with tempfile.TemporaryDirectory() as tmp:
         repo = checkout_of_paths(

@@ -6,6 +6,7 @@ import argparse
 import compileall
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +16,16 @@ from treemerge.gitio.run import run_git
 from treemerge.sandbox.fixture import Fixture, build_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _executable() -> list[str]:
+    """The `treemerge` command as a maintainer runs it: the executable installed beside
+    this Python (else, in a checkout that was never installed, `python -m treemerge`)."""
+    installed = Path(sys.executable).with_name("treemerge")
+    return [str(installed)] if installed.is_file() else [sys.executable, "-m", "treemerge"]
+
+
+TREEMERGE = _executable()
 
 
 def arguments(doc: str, *, commits: bool = True) -> argparse.Namespace:
