@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import treemerge.cli.main
+import treemerge.gitio.run
 from tests.git.project import Project
 from tests.git.test_request_pull import rich_history
 from tests.helpers import git, make_repo
@@ -135,6 +137,19 @@ def untaken_at_the_end(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, 
     return left
 
 
+def ran_here(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """The git commands the process runs itself (not taken from an early start)."""
+    ran: list[tuple[str, ...]] = []
+    real = treemerge.gitio.run._run
+
+    def run(args: Sequence[str], **kwargs: Any) -> object:
+        ran.append(tuple(args))
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(treemerge.gitio.run, "_run", run)
+    return ran
+
+
 @pytest.mark.parametrize("extra", [[], ["--tag", "net-pull"]])
 def test_request_pull_takes_every_command_its_plan_started(
     project: Project, monkeypatch: pytest.MonkeyPatch, extra: list[str]
@@ -149,9 +164,11 @@ def test_request_pull_takes_every_command_its_plan_started(
     # The heads and tags (one read), merge base, git's two blocks, the log, the net
     # diff, the URL, the tag at the URL, the forecast's merges and the MAINTAINERS file.
     assert len(started) == 10
+    ran = ran_here(monkeypatch)
     result = project.run(*argv[2:])
     assert (result.code, result.out, result.err) == (expected.code, expected.out, expected.err)
     assert left == [[]]
+    assert not set(started) & set(ran)  # each answered early, none run again
 
 
 def test_request_pull_that_writes_asks_git_again_after_writing(
