@@ -187,11 +187,26 @@ class KnownChanges(Protocol):
 
 def parse_commits(output: bytes) -> Iterator[CommitInfo]:
     """CommitInfo records from `git log -z` with COMMIT_FORMAT."""
-    fields = iter(output.split(b"\0"))
+    try:
+        text = output.decode("utf-8")  # (all of it at once: the usual case)
+    except UnicodeDecodeError:
+        yield from _parse_commits_bytes(output)
+        return
+    fields = iter(text.split("\0"))
     # Seven fields at a time (one iterator zipped with itself); an incomplete last
     # record, such as the empty field after the final NUL, is dropped.
     for sha, parents, author, when, name, oneline, message in zip(*[fields] * 7, strict=False):
         # CommitInfo's fields in order (positional: keywords cost, once per commit).
+        yield CommitInfo(
+            sha.lstrip("\n"), tuple(parents.split()), author, int(when or 0), message, name, oneline
+        )
+
+
+def _parse_commits_bytes(output: bytes) -> Iterator[CommitInfo]:
+    """parse_commits for output that is not all UTF-8: each field decoded on its own,
+    names and subjects keeping their bytes (as surrogates), the rest made readable."""
+    fields = iter(output.split(b"\0"))
+    for sha, parents, author, when, name, oneline, message in zip(*[fields] * 7, strict=False):
         yield CommitInfo(
             sha.decode("ascii").lstrip("\n"),
             tuple(parents.decode("ascii").split()),
