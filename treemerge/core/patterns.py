@@ -173,7 +173,7 @@ def directory_questions(sections: tuple[Section, ...]) -> list[str]:
 
 
 def _plain(raw: str) -> bool:
-    return not any(ch in GLOB_META for ch in raw)
+    return GLOB_META.isdisjoint(raw)
 
 
 def compile_file_pattern(
@@ -192,7 +192,7 @@ def compile_file_pattern(
     if plain:
         kind: Kind = "literal"
         literal = raw_effective
-    elif raw_effective.endswith("*") and not any(ch in GLOB_META for ch in star_body):
+    elif raw_effective.endswith("*") and GLOB_META.isdisjoint(star_body):
         kind, literal = "prefix", star_body  # `lit*` is `^lit.*`: a prefix test
     else:
         kind, literal = "regex", ""
