@@ -1,9 +1,9 @@
 """The git commands `request-pull SUBSYSTEM` will run, started early (see
-treemerge.app.early): the heads and the tags (one read) and the URL at once; once the heads are
-known, the pending log, the merge base and what needs the heads alone (the forecast's
-merges, the tag's message and the tag at the URL); then what is read from the two ends
-of the range (git's blocks and the net diff) and the directories of the ownership or
-its MAINTAINERS file.
+treemerge.app.early): the heads and the tags (one read) and the URL at once; once the
+heads are known, the pending log, the merge base and what needs the heads alone (the
+forecast's merges, the tag's message and the tag at the URL); then what is read from
+the two ends of the range (git's blocks and the net diff) and the directories of the
+ownership or its MAINTAINERS file.
 
 Every command is built by the function the command itself builds it with.
 """
