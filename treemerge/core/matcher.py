@@ -26,10 +26,10 @@ import re2
 
 from treemerge.core.model import Diagnostic, Ownership, Section
 from treemerge.core.patterns import (
-    GLOB_META,
     RE2_OPTIONS,
     Pattern,
     compile_section_patterns,
+    first_meta,
     searchable,
 )
 
@@ -310,7 +310,7 @@ def _re2_text(path: str) -> bytes:
 def _dir_key(directory: str, name_part: str) -> tuple[str, str]:
     """Where a pattern whose matches all live in `directory` is filed: the directory,
     and the NAME_KEY letters every matching name starts with ("" when it has fewer)."""
-    cut = next((i for i, ch in enumerate(name_part) if ch in GLOB_META), len(name_part))
+    cut = first_meta(name_part)
     if cut < len(name_part) and name_part[cut] in "+{":
         cut -= 1  # a quantifier makes the letter before it optional
     if cut < NAME_KEY:

@@ -22,6 +22,7 @@ from treemerge.core.model import Diagnostic, Section
 
 # Characters that make an F:/X: pattern more than a plain path.
 GLOB_META = frozenset("*?[]{}()+|^$\\")
+_GLOB_META_RE = re.compile(r"[*?\[\]{}()+|^$\\]")
 # A brace group to expand: non-nested, with at least one comma (`{2}` stays a quantifier).
 BRACE_GROUP = re.compile(r"\{([^{}]*,[^{}]*)\}")
 NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]")
@@ -135,9 +136,15 @@ def compile_regex(regex: str) -> Searcher:
         raise PatternError(f"{reason}") from None
 
 
+def first_meta(text: str) -> int:
+    """Where the first of GLOB_META is in `text` (its length when there is none)."""
+    found = _GLOB_META_RE.search(text)
+    return found.start() if found else len(text)
+
+
 def _literal_key(raw: str) -> str:
     """The directory prefix every path matching this F:/X: pattern must start with."""
-    cut = next((i for i, ch in enumerate(raw) if ch in GLOB_META), len(raw))
+    cut = first_meta(raw)
     prefix = raw[:cut]
     if cut < len(raw) and raw[cut] in "+{" and not BRACE_GROUP.match(raw, cut):
         prefix = prefix[:-1]  # a quantifier applies to the character before it
@@ -145,6 +152,8 @@ def _literal_key(raw: str) -> str:
 
 
 def _has_top_level_alternation(raw: str) -> bool:
+    if "|" not in raw:
+        return False
     depth = 0
     in_class = False
     for i, ch in enumerate(raw):
