@@ -320,5 +320,8 @@ def _reads_only(args: Sequence[str]) -> bool:
 
 
 def early_pending() -> list[tuple[str, ...]]:
-    """The early commands nobody has taken yet (what a plan guessed wrong)."""
-    return [key[0] for key in _early]
+    """The early commands nobody has taken yet (what a plan guessed wrong).
+
+    (Under the lock: a plan may still be starting commands on its own thread.)"""
+    with _early_lock:
+        return [key[0] for key in _early]
