@@ -18,9 +18,10 @@ U = TypeVar("U")
 class Background(Generic[T]):
     """`func()` running on its own thread; `result()` waits and returns (or raises).
 
-    `here`: no thread; `func()` runs on the thread that first asks for the result. For
-    work that would only wait on a thread for git already at work on its own (started
-    ahead: treemerge.app.early), where a thread's start and hand-overs are all it adds.
+    `here`: no thread; `func()` runs on the thread that first asks for the result (once:
+    others asking meanwhile wait for it). For work that would only wait on a thread for
+    git already at work on its own (started ahead: treemerge.app.early), where a
+    thread's start and hand-overs are all it adds.
     """
 
     def __init__(self, func: Callable[[], T], *, here: bool = False) -> None:
@@ -28,7 +29,10 @@ class Background(Generic[T]):
         self._value: T | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        if not here:
+        self._lock: threading.Lock | None = None
+        if here:
+            self._lock = threading.Lock()
+        else:
             self._thread = threading.Thread(target=self._run, daemon=True)
             self._thread.start()
 
@@ -42,9 +46,12 @@ class Background(Generic[T]):
     def result(self) -> T:
         if self._thread is not None:
             self._thread.join()
-        elif self._func is not None:  # (here: on the first asking)
-            self._run()
-        self._func = None
+        else:
+            assert self._lock is not None
+            with self._lock:
+                if self._func is not None:  # (here: on the first asking)
+                    self._run()
+                    self._func = None
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]

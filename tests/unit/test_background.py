@@ -53,3 +53,23 @@ def test_here_raises_its_error_where_the_result_is_asked_for() -> None:
     job = Background(fail, here=True)
     with pytest.raises(ValueError, match="boom"):
         job.result()
+
+
+def test_here_runs_once_when_threads_ask_at_the_same_time() -> None:
+    started = threading.Event()
+    release = threading.Event()
+    runs: list[int] = []
+
+    def slow() -> int:
+        runs.append(1)
+        started.set()
+        release.wait(5)
+        return 42
+
+    job = Background(slow, here=True)
+    first = Background(job.result)  # asks on a thread of its own
+    assert started.wait(5)
+    second = Background(job.result)  # asks while the first is still running it
+    release.set()
+    assert (first.result(), second.result(), job.result()) == (42, 42, 42)
+    assert runs == [1]
