@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from treemerge.core.pullplan import forecast_targets
+import datetime as dt
+
+import pytest
+
+from treemerge.core.pullplan import forecast_targets, pull_date
 
 
 def test_the_forecast_is_against_the_upstream_and_every_other_tree_with_a_head() -> None:
@@ -20,3 +24,9 @@ def test_the_forecast_does_not_depend_on_the_merge_base() -> None:
     heads = {"main": "m1", "net": "n1"}
     trees = [("main", None), ("net", "main")]
     assert forecast_targets("net", "main", "m1", heads=heads, trees=trees) == {"main": "m1"}
+
+
+@pytest.mark.parametrize("now", [0, 1_764_547_199, 1_764_547_200, 1_709_164_800, 4_102_444_799])
+def test_a_pull_is_named_by_its_utc_date(now: int) -> None:
+    expected = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%d")
+    assert pull_date(now) == expected

@@ -11,7 +11,6 @@ Every command is built by the function the command itself builds it with.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import sys
 import threading
 import time
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from treemerge.app.configfile import find_config, read_config, workspace_of
 from treemerge.background import SWITCH_INTERVAL
+from treemerge.core.pullplan import choose_tag, forecast_targets, pull_date, tag_prefix
 from treemerge.gitio.history import net_diff_command, pending_command
 from treemerge.gitio.pullgit import (
     REFS,
@@ -61,7 +61,7 @@ def start_request_pull(options: dict[str, str], positional: list[str]) -> thread
     if sub is None or not sub.tree:
         return None
     url = resolve_location(sub.tree, found.resolve().parent)
-    date = dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime("%Y-%m-%d")
+    date = pull_date(int(time.time()))
     plan = _Plan(repo, config, sub.id, sub.upstream, url, tag=options.get("--tag"), date=date)
     plan.dry_run = "--dry-run" in options
     sys.setswitchinterval(SWITCH_INTERVAL)  # (until the plan is done: see the constant)
@@ -135,7 +135,6 @@ class _Plan:
         self._ownership(tip)  # (last: the most work to find what to ask)
 
     def _forecast(self, heads: dict[str, str], tip: str, head: str) -> None:
-        from treemerge.core.pullplan import forecast_targets  # noqa: PLC0415
         from treemerge.gitio.merge import BATCH, batch_input  # noqa: PLC0415
 
         trees = [(s.id, s.upstream) for s in self.config.subsystems]
@@ -158,8 +157,6 @@ class _Plan:
             start_early(BATCH_CHECK, cwd=self.repo, input=query)
 
     def _tag(self, tags: dict[str, tuple[str, str]], head: str) -> None:
-        from treemerge.core.pullplan import choose_tag, tag_prefix  # noqa: PLC0415
-
         prefix = tag_prefix(self.subsystem, self.upstream)
         tag, exists = choose_tag(tags, explicit=self.tag, head=head, prefix=prefix, date=self.date)
         if exists:

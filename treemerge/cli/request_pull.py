@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from treemerge.app.request_pull import RequestOptions, prepare_pull
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from treemerge.core.pullplan import pull_date
 from treemerge.core.pullreq import PullRequest
 
 
@@ -72,7 +72,7 @@ def request_pull_command(
     """
     now = int(time.time())
     options = RequestOptions(
-        date=dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%d"),
+        date=pull_date(now),
         now=now,
         head=head,
         tag=tag,

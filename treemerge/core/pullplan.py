@@ -8,12 +8,18 @@ Pure functions, shared by `request-pull` and by the reads started ahead of it
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Mapping
 
 from treemerge.core.errors import UsageError
 
 # treemerge's own pull-request tags; any other tag at the base counts as a release.
 PULL_TAG = re.compile(r"-for-.+-\d{4}-\d{2}-\d{2}(-\d+)?$")
+
+
+def pull_date(now: int) -> str:
+    """The date (UTC, YYYY-MM-DD) a pull made at `now` (Unix seconds) is named by."""
+    return time.strftime("%Y-%m-%d", time.gmtime(now))
 
 
 def tag_prefix(subsystem: str, upstream: str) -> str:

@@ -14,7 +14,7 @@ import re
 from typing import Literal, NamedTuple
 
 from treemerge.core.check import CheckResult
-from treemerge.core.escape import escape_each, escape_keeping_lines, escape_text
+from treemerge.core.escape import compiled, escape_each, escape_keeping_lines, escape_text
 
 RULE = "-" * 64
 Severity = Literal["error", "warning"]
@@ -230,7 +230,7 @@ class PullRequest(NamedTuple):
         }
 
 
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+MD_SPECIAL = r"([\\`*_{}\[\]<>()#+\-.!|~&])"  # (compiled when markdown is first written)
 
 
 def plural(count: int, noun: str) -> str:
@@ -244,7 +244,7 @@ def escape_lines(text: str) -> str:
 
 def md(text: str) -> str:
     """Untrusted text for markdown prose: controls escaped, markdown syntax neutralised."""
-    return MD_SPECIAL.sub(r"\\\1", escape_text(text))
+    return compiled(MD_SPECIAL).sub(r"\\\1", escape_text(text))
 
 
 def md_block(text: str) -> str:

@@ -25,7 +25,7 @@ from email.utils import format_datetime, getaddresses
 from typing import Literal
 
 from treemerge.core.config import DeliveryConfig
-from treemerge.core.escape import UNSAFE, escape_text
+from treemerge.core.escape import escape_text, has_unsafe
 from treemerge.deliver import DeliveryError, PullMessage
 
 Encryption = Literal["none", "ssl", "tls"]
@@ -171,13 +171,13 @@ def _compose(
 
 def _address(text: str) -> Address:
     """One "Name <addr>" parsed; DeliveryError naming it when it is not exactly one."""
-    if ENCODED_WORD in text and not UNSAFE.search(text):
+    if ENCODED_WORD in text and not has_unsafe(text):
         # Readers would decode it into whatever it encodes: addresses must be plain text.
         raise DeliveryError(
             f"RFC 2047-encoded text in address {text!r}: write it in plain text",
             retryable=False,
         )
-    parsed = getaddresses([text]) if not UNSAFE.search(text) else []
+    parsed = getaddresses([text]) if not has_unsafe(text) else []
     if len(parsed) != 1 or not ADDR_SPEC.fullmatch(parsed[0][1]):
         raise DeliveryError(f"not an email address: {escape_text(text)!r}", retryable=False)
     name, addr_spec = parsed[0]
@@ -229,7 +229,7 @@ def _check_headers(mail: EmailMessage, subject: str) -> None:
 
 
 def _reads_back(parsed: Message, names: list[str], subject: str) -> bool:
-    safe = [name.lower() for name, value in parsed.items() if not UNSAFE.search(str(value))]
+    safe = [name.lower() for name, value in parsed.items() if not has_unsafe(str(value))]
     return safe == names and str(parsed["Subject"]).split() == subject.split()
 
 

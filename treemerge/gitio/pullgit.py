@@ -207,13 +207,12 @@ def _fill(form: str, values: dict[str, str]) -> str:
     return text.replace("%s", values["s"])
 
 
-GPG_SIGNER = re.compile(
-    r"^\[GNUPG:\] (?:GOODSIG|BADSIG|EXPSIG|EXPKEYSIG|REVKEYSIG) \S+ (.+)$", re.M
-)
-SSH_SIGNER = re.compile(r"signature for (\S+)(?: with|$)", re.M)
+# (Patterns that `re` compiles when a signature is first checked.)
+GPG_SIGNER = r"^\[GNUPG:\] (?:GOODSIG|BADSIG|EXPSIG|EXPKEYSIG|REVKEYSIG) \S+ (.+)$"
+SSH_SIGNER = r"signature for (\S+)(?: with|$)"
 
 
 def _signer(said: str) -> str:
     """Who signed, from what `git verify-tag --raw` said (gpg status lines or ssh-keygen)."""
-    match = GPG_SIGNER.search(said) or SSH_SIGNER.search(said)
+    match = re.search(GPG_SIGNER, said, re.M) or re.search(SSH_SIGNER, said, re.M)
     return match.group(1).strip() if match else ""
