@@ -161,10 +161,9 @@ def test_request_pull_takes_every_command_its_plan_started(
     assert plan is not None
     plan.join()
     started = early_pending()
-    # The heads and tags (one read), merge base, both ends, the log, the net diff with
-    # the diffstat (one diff), the URL, the tag at the URL, the forecast's merges and
-    # the MAINTAINERS file.
-    assert len(started) == 9
+    # The heads and tags (one read), merge base, git's two blocks, the log, the net
+    # diff, the URL, the tag at the URL, the forecast's merges and the MAINTAINERS file.
+    assert len(started) == 10
     ran = ran_here(monkeypatch)
     result = project.run(*argv[2:])
     assert (result.code, result.out, result.err) == (expected.code, expected.out, expected.err)

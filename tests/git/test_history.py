@@ -102,47 +102,6 @@ def test_net_diff_pending_and_ancestry(repo: Path) -> None:
     assert history.merge_base("side", "master") == git(repo, "rev-parse", "side").strip()
 
 
-def test_net_diff_and_stat_in_one_diff_whatever_the_names(tmp_path: Path) -> None:
-    """The changes are git's name-status, file names that look like records included,
-    and the text after them is byte for byte `git diff -M --stat --summary`."""
-    hostile = {
-        ":100644 100644 abc def M": "looks like a record\n",
-        "new\nline :000000 100644 0 0 A": "x\n",
-        "t\u00e9st\tname": "tab\n",
-    }
-    path = make_repo(tmp_path / "r", {"moved.txt": "a\nb\nc\nd\n", "bin": b"\0\1", **hostile})
-    base = git(path, "rev-parse", "HEAD").strip()
-    (path / "dir").mkdir()
-    git(path, "mv", "moved.txt", "dir/renamed.txt")
-    for name in hostile:
-        (path / name).write_text("changed\n")
-    (path / "bin").write_bytes(b"\0\2\3")
-    (path / ":added").write_text("new\n")
-    (path / "bin").chmod(0o755)
-    git(path, "add", "-A")
-    git(path, "commit", "-qm", "change everything")
-    history = History(path / ".git")
-    changes, stat = history.net_diff_and_stat(base, "HEAD")
-    out = git(path, "diff", "-z", "--name-status", "-M", base, "HEAD").split("\0")
-    expected: list[tuple[str, str, str | None]] = []
-    i = 0
-    while out[i]:
-        if out[i].startswith("R"):
-            expected.append(("R", out[i + 2], out[i + 1]))
-            i += 3
-        else:
-            expected.append((out[i], out[i + 1], None))
-            i += 2
-    assert [(c.status, c.path, c.old_path) for c in changes] == expected
-    assert ("R", "dir/renamed.txt", "moved.txt") in expected
-    assert len(expected) == 6
-    assert stat == git(path, "diff", "-M", "--stat", "--summary", base, "HEAD")
-    assert "mode change 100644 => 100755 bin" in stat
-    assert "rename moved.txt => dir/renamed.txt (100%)" in stat
-    assert history.net_diff(base, "HEAD") == changes
-    assert history.net_diff_and_stat(base, base) == ([], "")
-
-
 def test_a_broken_remembered_file_only_costs_time(repo: Path, tmp_path: Path) -> None:
     broken = tmp_path / FILE_NAME
     broken.write_bytes(b"this is not a database" * 100)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from treemerge.app.project import Project
 from treemerge.background import Background
-from treemerge.core.changes import Change, CommitInfo
+from treemerge.core.changes import CommitInfo
 from treemerge.core.check import (
     CheckResult,
     backmerges,
@@ -51,18 +49,16 @@ def judge_pending(
     base: str | None = None,
     topological: bool = True,
     here: bool = False,
-    net_diff: Callable[[], list[Change]] | None = None,
 ) -> tuple[CheckResult, list[CommitInfo]]:
     """judge_range, with the pending commits it read (oldest first, as
-    `History.pending` orders them); `base` when the caller knows the merge base, and
-    `net_diff` when it reads base..head's changes itself. `here`: git's reads are at
-    work already (see Background)."""
+    `History.pending` orders them); `base` when the caller knows the merge base.
+    `here`: git's reads are at work already (see Background)."""
     history = project.history()
     base = base or history.merge_base(upstream, head)
     if base is None:
         raise UsageError(f"{subsystem}: no history in common with {upstream_name}")
     found = Background(lambda: history.pending(upstream, head, topological=topological), here=here)
-    changes = Background(net_diff or (lambda: history.net_diff(base, head)), here=here)
+    changes = Background(lambda: history.net_diff(base, head), here=here)
     index = project.ownership_at(upstream)
     pending = found.result()
     paths = paths_of(changes.result())

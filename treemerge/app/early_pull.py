@@ -2,8 +2,8 @@
 treemerge.app.early): the heads and the tags (one read) and the URL at once; once the
 heads are known, the pending log, the merge base and what needs the heads alone (the
 forecast's merges, the tag's message and the tag at the URL); then what is read from
-the two ends of the range (git's blocks, the diffstat in one command with the net
-diff) and the directories of the ownership or its MAINTAINERS file.
+the two ends of the range (git's blocks and the net diff) and the directories of the
+ownership or its MAINTAINERS file.
 
 Every command is built by the function the command itself builds it with.
 """
@@ -23,6 +23,7 @@ from treemerge.core.pullplan import choose_tag, forecast_targets, pull_date, tag
 from treemerge.gitio.history import net_diff_command, pending_command
 from treemerge.gitio.pullgit import (
     REFS,
+    diffstat_command,
     display_url_command,
     ends_command,
     merge_bases_command,
@@ -128,10 +129,10 @@ class _Plan:
         bases = (peek_early(asked, cwd=repo) or b"").decode().split()
         if bases:
             base = bases[0]
-            # One merge base: the net diff and the diffstat are one git diff (several:
-            # the diffstat is of a temporary merge).
-            start_early(net_diff_command(base, head, stat=len(bases) == 1), cwd=repo)
+            if len(bases) == 1:  # (several: the diffstat is of a temporary merge)
+                start_early(diffstat_command(base, head), cwd=repo)
             start_early(ends_command(base, head), cwd=repo)
+            start_early(net_diff_command(base, head), cwd=repo)
         self._ownership(tip)  # (last: the most work to find what to ask)
 
     def _forecast(self, heads: dict[str, str], tip: str, head: str) -> None:

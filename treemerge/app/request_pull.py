@@ -7,7 +7,7 @@ from typing import NamedTuple
 from treemerge.app.check import judge_pending, resolve_head
 from treemerge.app.project import Project
 from treemerge.background import Background
-from treemerge.core.changes import Change, CommitInfo
+from treemerge.core.changes import CommitInfo
 from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
 from treemerge.core.pull_lint import PullFacts, counts_by_author, explanations, lint_pull
@@ -63,13 +63,8 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     # When git was started ahead on all of this (treemerge.app.early), the work below
     # runs here, each part when it is needed: threads would only wait for that git.
     ahead = bool(early_pending())
-    messy = len(bases) > 1
-    # One merge base: the net diff the check reads and git's diffstat are one git diff.
-    both: Background[tuple[list[Change], str]] | None = None
-    if not messy:
-        both = Background(lambda: history.net_diff_and_stat(bases[0], head), here=ahead)
     blocks = Background(
-        lambda: _blocks(git, bases, head, upstream_tip, both), here=ahead and not messy
+        lambda: _blocks(git, bases, head, upstream_tip), here=ahead and len(bases) == 1
     )
     prefix = tag_prefix(subsystem, upstream)
     known = Background(
@@ -105,7 +100,6 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         base=bases[0],
         topological=False,
         here=ahead,
-        net_diff=None if both is None else lambda: both.result()[0],
     )
     facts = known.result()
     tag, summary = facts.tag, facts.tag_message
@@ -276,23 +270,14 @@ def _assemble(
     )
 
 
-def _blocks(
-    git: PullGit,
-    bases: list[str],
-    head: str,
-    upstream_tip: str,
-    both: Background[tuple[list[Change], str]] | None,
-) -> tuple[GitBlocks, bool]:
+def _blocks(git: PullGit, bases: list[str], head: str, upstream_tip: str) -> tuple[GitBlocks, bool]:
     """git request-pull's blocks, and whether the diffstat had to use a temporary merge
-    (several merge bases: the kernel's messy-diffstat rule); `both`: the net diff and
-    diffstat of the one merge base."""
-    if both is not None:
-        return git.blocks(bases[0], head, diffstat=lambda: both.result()[1], shortlog=False), False
-
-    def diffstat() -> str:
-        return git.diffstat(upstream_tip, merge_tree(git.repo, upstream_tip, head).tree)
-
-    return git.blocks(bases[0], head, diffstat=diffstat, shortlog=True), True
+    (several merge bases: the kernel's messy-diffstat rule)."""
+    messy = len(bases) > 1
+    diff = (bases[0], head)
+    if messy:
+        diff = (upstream_tip, merge_tree(git.repo, upstream_tip, head).tree)
+    return git.blocks(bases[0], head, diff=diff, shortlog=messy), messy
 
 
 def _forecast(

@@ -27,7 +27,6 @@ RAW_LOG = ("-z", "--raw", "--no-renames", "--no-abbrev", "--no-ext-diff", "--for
 # When this many commits are not known yet and few paths are asked about, a log limited
 # to those paths is cheaper than learning every path of every commit.
 LEARN_LIMIT = 200
-COLON = ord(":")
 
 
 def pending_command(upstream: str | None, head: str, *, topological: bool = True) -> list[str]:
@@ -41,14 +40,8 @@ def log_command(args: list[str]) -> list[str]:
     return [*LOG_OPTIONS, "log", "-z", COMMIT_FORMAT, *args, "--"]
 
 
-def net_diff_command(base: str, head: str, *, stat: bool = False) -> list[str]:
-    """The net diff of base..head as `--raw` records (renames detected); with `stat`,
-    followed in the same output by the diffstat `git request-pull` prints: -z changes
-    only the records, so that text is exactly `git diff -M --stat --summary`'s."""
-    shown = ("--stat", "--summary") if stat else ()
-    # (--no-abbrev: making ids unique would cost git more than the diff itself)
-    raw = ("-z", "--raw", "--no-abbrev", "-M", *shown, "--no-ext-diff")
-    return [*LOG_OPTIONS, "diff", *raw, base, head, "--"]
+def net_diff_command(base: str, head: str) -> list[str]:
+    return [*LOG_OPTIONS, "diff", "-z", "--name-status", "-M", "--no-ext-diff", base, head, "--"]
 
 
 class History:
@@ -115,13 +108,7 @@ class History:
 
     def net_diff(self, base: str, head: str) -> list[Change]:
         """The change from `base` to `head`, renames detected (a rename touches two paths)."""
-        return parse_raw_diff(self._git(*net_diff_command(base, head)))[0]
-
-    def net_diff_and_stat(self, base: str, head: str) -> tuple[list[Change], str]:
-        """net_diff, and the diffstat of the same diff as `git request-pull` prints it
-        (`git diff -M --stat --summary base head`), from one git process."""
-        changes, rest = parse_raw_diff(self._git(*net_diff_command(base, head, stat=True)))
-        return changes, rest.decode("utf-8", "surrogateescape")
+        return list(parse_name_status(self._git(*net_diff_command(base, head))))
 
     def commits_touching(
         self, commits: Sequence[str], paths: Iterable[str], *, head: str, hide: str
@@ -231,30 +218,18 @@ def _parse_commits_bytes(output: bytes) -> Iterator[CommitInfo]:
         )
 
 
-def parse_raw_diff(output: bytes) -> tuple[list[Change], bytes]:
-    """The changes of `git diff -z --raw`, and the output after its records (a diffstat
-    asked for with them).
-
-    Each record is `:meta\\0path\\0`, with a second path for a rename or copy, and its
-    status is the last word of the meta; what follows the last record does not start
-    with a colon (a diffstat line starts with a space). The paths are read by count,
-    so no file name, however hostile, can pass for a record or end them.
-    """
-    changes: list[Change] = []
-    at, size = 0, len(output)
-    while at < size and output[at] == COLON:
-        end = output.index(b"\0", at)
-        status = chr(output[output.rindex(b" ", at, end) + 1])  # (R and C have a score)
-        first = output.index(b"\0", end + 1)
-        path = output[end + 1 : first]
-        at = first + 1
+def parse_name_status(output: bytes) -> Iterator[Change]:
+    """Changes from `git diff -z --name-status` (a rename or copy names two paths)."""
+    tokens = output.split(b"\0")
+    i = 0
+    while i < len(tokens) and tokens[i]:
+        status = tokens[i].decode("ascii")[:1]
         if status in ("R", "C"):
-            second = output.index(b"\0", at)
-            changes.append(Change(status, decode_path(output[at:second]), decode_path(path)))
-            at = second + 1
+            yield Change(status, decode_path(tokens[i + 2]), decode_path(tokens[i + 1]))
+            i += 3
         else:
-            changes.append(Change(status, decode_path(path)))
-    return changes, output[at:]
+            yield Change(status, decode_path(tokens[i + 1]))
+            i += 2
 
 
 def parse_raw_log(output: bytes) -> Iterator[tuple[str, str]]:

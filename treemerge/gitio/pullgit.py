@@ -7,7 +7,6 @@ byte-identical to it; the commands are independent and run in parallel.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -99,21 +98,21 @@ class PullGit:
         return out.decode("utf-8", "surrogateescape")
 
     def blocks(
-        self, base: str, head: str, *, diffstat: Callable[[], str], shortlog: bool = True
+        self, base: str, head: str, *, diff: tuple[str, str], shortlog: bool = True
     ) -> GitBlocks:
-        """The request-pull blocks for base..head, with the diffstat `diffstat()` reads
-        (of base..head, but for a messy history). Without `shortlog`, that block is left
-        empty for the caller to fill."""
-        diffstat_text, shortlog_text, ends = in_parallel(
+        """The request-pull blocks for base..head, the diffstat of `diff` (from, to:
+        commits or trees; base..head but for a messy history). Without `shortlog`, that
+        block is left empty for the caller to fill."""
+        diffstat, shortlog_text, ends = in_parallel(
             [
-                diffstat,
+                lambda: self._git(*diffstat_command(*diff)),
                 lambda: self._git("shortlog", f"^{base}", head) if shortlog else "",
                 # Both ends in one process: each record is a format and its commit's text.
                 lambda: self._git(*ends_command(base, head)),
             ]
         )
         since, up_to = _ends(ends)
-        return GitBlocks(since, up_to, shortlog_text, diffstat_text)
+        return GitBlocks(since, up_to, shortlog_text, diffstat)
 
     def merge_bases(self, one: str, two: str) -> list[str]:
         """Every best common ancestor (several when histories criss-cross)."""
@@ -153,9 +152,8 @@ class PullGit:
         args = ["tag", "-s" if sign else "-a", "-F", "-", name, head]
         self._git(*args, input=message.encode("utf-8", "surrogateescape"))
 
-    def diffstat(self, old: str, new: str) -> str:
-        """`git diff -M --stat --summary old new` (commits or trees)."""
-        return self._git(*diffstat_command(old, new))
+    def diffstat(self, base: str, head: str) -> str:
+        return self._git(*diffstat_command(base, head))
 
     def tag_time(self, ref: str) -> int:
         """When the tag was made (its tagger date), in Unix seconds."""
