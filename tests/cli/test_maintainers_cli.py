@@ -103,6 +103,15 @@ def test_lint_human_output_ends_with_coverage(
     assert "HEAD:MAINTAINERS:4: warning: F: 'net/gone/' (NETWORKING) matches no path" in result.out
 
 
+def test_export_to_a_file_that_cannot_be_written(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli(capsys, "maintainers", "export", "-o", "missing/CODEOWNERS")
+    assert result.code == 2
+    assert "cannot write missing/CODEOWNERS: no directory missing" in result.err
+    assert not (repo / "missing").exists()
+
+
 def test_export_to_a_file(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "maintainers", "export", "--format", "codeowners", "-o", "CODEOWNERS")
     assert result.code == 0

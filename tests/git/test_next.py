@@ -166,3 +166,14 @@ def test_changes_since_the_last_run_and_the_html_report(project: Project) -> Non
     html = report.read_text()
     assert "drivers gained a conflict with net" in html
     assert "<script" not in html
+
+
+def test_a_report_file_that_cannot_be_written_is_said_before_any_work(project: Project) -> None:
+    project.run("sync")
+    nowhere = project.root / "no-such-dir" / "next.html"
+    result = project.run("next", "--html", str(nowhere))
+    assert result.code == 2
+    assert f"cannot write {nowhere}: no directory {nowhere.parent}" in result.err
+    assert "internal error" not in result.err
+    refs = git(project.root / ".treemerge" / "repo.git", "for-each-ref", "refs/next/")
+    assert refs == ""  # (nothing built)

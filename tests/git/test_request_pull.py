@@ -245,6 +245,30 @@ def test_a_summary_that_is_not_utf8_is_a_clear_error(project: Project, tmp_path:
     assert "internal error" not in result.err
 
 
+def test_an_output_file_that_cannot_be_written_stops_it_before_the_tag(
+    project: Project, tmp_path: Path
+) -> None:
+    project.commit("net", {"net/core.c": "x\n"}, "net: x")
+    project.run("sync")
+    tree = project.root / "trees" / "net.git"
+    before = git(tree, "show-ref")
+    nowhere = tmp_path / "no-such-dir" / "pull.txt"
+    result = project.run("request-pull", "net", "-o", str(nowhere))
+    assert result.code == 2
+    assert f"cannot write {nowhere}: no directory {nowhere.parent}" in result.err
+    assert "internal error" not in result.err
+    assert git(tree, "show-ref") == before  # no tag made or pushed
+    # A file that fails only when written (a link into a missing directory) is said too.
+    dangling = tmp_path / "dangling.txt"
+    dangling.symlink_to(tmp_path / "gone" / "pull.txt")
+    result = project.run("request-pull", "net", "--dry-run", "-o", str(dangling))
+    assert result.code == 2
+    assert f"cannot write {dangling}: No such file or directory" in result.err
+    written = tmp_path / "pull.txt"
+    assert project.run("request-pull", "net", "--dry-run", "-o", str(written)).code == 0
+    assert written.read_text().startswith("Subject: [GIT PULL] NETWORKING for main")
+
+
 def test_the_summary_written_in_the_editor(
     project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

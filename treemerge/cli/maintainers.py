@@ -10,7 +10,7 @@ from rich.text import Text
 
 from treemerge.app.maintainers import codeowners, lint_ownership
 from treemerge.cli.options import global_options, settings
-from treemerge.cli.output import console, safe, write_json
+from treemerge.cli.output import check_writable, console, safe, write_file, write_json
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
 from treemerge.core.lint import LintReport
 from treemerge.core.model import Diagnostic
@@ -108,11 +108,13 @@ def export(fmt: str, output: Path | None, rev: str | None, maintainers_file: Pat
     Computed from the tree at --rev: every path gets the maintainers of its most
     specific section, with as few rules as CODEOWNERS' last-match-wins reading needs.
     """
+    if output is not None:
+        check_writable(output)
     text = codeowners(
         maintainers=maintainers_file, config_path=settings().config, rev=rev, cwd=Path.cwd()
     )
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
     return EXIT_OK

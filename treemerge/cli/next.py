@@ -8,9 +8,8 @@ import click
 
 from treemerge.app.integration import NextResult, Prefetch, build_next
 from treemerge.cli.options import global_options, settings
-from treemerge.cli.output import console, safe, write_json
+from treemerge.cli.output import check_writable, console, safe, write_file, write_json
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
-from treemerge.store.files import atomic_write
 
 
 @click.command("next")
@@ -37,6 +36,8 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     with the conflicting paths, their owners and the trees it collides with; a
     pairwise conflict matrix covers every pair of trees. Exit 1 when a tree was left out.
     """
+    if html is not None:
+        check_writable(html)
     # git starts reading while Python loads the project (which takes it longer).
     early = Prefetch(settings().config, Path.cwd(), upstream)
     try:
@@ -52,7 +53,7 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     if html is not None:
         from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand
 
-        atomic_write(html, render_next_html(document))
+        write_file(html, render_next_html(document), whole=True)
     if settings().json:
         write_json(document)
     else:

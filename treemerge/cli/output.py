@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from treemerge.cli.options import settings
+from treemerge.core.errors import UsageError
 from treemerge.core.escape import escape_text
+from treemerge.store.files import atomic_write
 
 if TYPE_CHECKING:  # rich is imported when something is rendered (not for --json)
     from rich.console import Console
@@ -59,3 +63,27 @@ def warn(message: str) -> None:
 
 def error(message: str) -> None:
     console(stderr=True).print(safe("error: ", "bold red") + safe(message))
+
+
+def check_writable(path: Path) -> None:
+    """Refuse an output file that cannot be written (its directory missing, or not
+    writable), before the command does anything that would be lost with its output."""
+    directory = path.parent
+    if not directory.is_dir():
+        raise UsageError(f"cannot write {path}: no directory {directory}")
+    if not os.access(path if path.exists() else directory, os.W_OK):
+        raise UsageError(f"cannot write {path}: permission denied")
+
+
+def write_file(path: Path, text: str, *, errors: str = "strict", whole: bool = False) -> None:
+    """`text` into the file `path` (UTF-8; `whole`: so that a reader sees the old file
+    or the new, never half); a file that cannot be written is the user's error to fix,
+    said with its reason, not a crash."""
+    try:
+        if whole:
+            atomic_write(path, text)
+        else:
+            path.write_text(text, encoding="utf-8", errors=errors)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UsageError(f"cannot write {path}: {reason}") from None

@@ -12,7 +12,7 @@ import click
 from treemerge.app.project import open_project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
 from treemerge.cli.options import global_options, settings
-from treemerge.cli.output import console, safe
+from treemerge.cli.output import check_writable, console, safe, write_file
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from treemerge.core.pullplan import pull_date
 from treemerge.core.pullreq import PullRequest
@@ -83,6 +83,8 @@ def request_pull_command(
         dry_run=dry_run,
         allow_fresh=allow_fresh,
     )
+    if output is not None:
+        check_writable(output)  # (before the tag is made and pushed)
     project = open_project(settings().config, Path.cwd())
     pull = prepare_pull(project, subsystem, options)
     _write(pull, fmt, output)
@@ -137,6 +139,6 @@ def _write(pull: PullRequest, fmt: str, output: Path | None) -> None:
     else:
         text = f"Subject: {pull.subject}\n\n{pull.render_text()}"
     if output is not None:
-        output.write_text(text, encoding="utf-8", errors="surrogateescape")
+        write_file(output, text, errors="surrogateescape")
     elif not settings().quiet or settings().json:
         sys.stdout.write(text)
