@@ -177,3 +177,22 @@ def test_a_report_file_that_cannot_be_written_is_said_before_any_work(project: P
     assert "internal error" not in result.err
     refs = git(project.root / ".treemerge" / "repo.git", "for-each-ref", "refs/next/")
     assert refs == ""  # (nothing built)
+
+
+def test_quiet_says_only_what_went_wrong(project: Project) -> None:
+    project.commit("net", {"net/core.c": "net work\n"}, "net: work")
+    project.run("sync")
+    clean = project.run("next", "--quiet")
+    assert (clean.code, clean.out, clean.err) == (0, "", "")
+    project.commit("net", {"README": "net's readme\n"}, "net: readme")
+    project.commit("drivers", {"README": "drivers' readme\n"}, "drivers: readme")
+    project.run("sync")
+    left_out = project.run("next", "--quiet", "--no-fallback")
+    assert left_out.code == 1
+    assert left_out.out.splitlines() == [
+        "next: drivers LEFT OUT  README (THE REST) with net",
+        "  net x drivers: 1 conflicting path(s)",
+    ]
+    fallback = project.run("next", "--quiet")
+    assert fallback.code == 0
+    assert fallback.out.splitlines()[0] == "next: drivers fallback  README (THE REST) with net"

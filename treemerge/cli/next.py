@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from treemerge.app.integration import NextResult, Prefetch, build_next
+from treemerge.app.integration import NextResult, Prefetch, TreeOutcome, build_next
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import check_writable, console, safe, write_file, write_json
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 @click.command("next")
@@ -35,6 +39,7 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     fails the test command is left out, or its last good head is used, and reported
     with the conflicting paths, their owners and the trees it collides with; a
     pairwise conflict matrix covers every pair of trees. Exit 1 when a tree was left out.
+    With --quiet only what went wrong is printed: nothing when every tree merged.
     """
     if html is not None:
         check_writable(html)
@@ -57,14 +62,26 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     if settings().json:
         write_json(document)
     else:
-        render(result, html)
+        render(result, html, quiet=settings().quiet)
     return EXIT_FINDINGS if result.left_out else EXIT_OK
 
 
-def render(result: NextResult, html: Path | None) -> None:
+def render(result: NextResult, html: Path | None, *, quiet: bool = False) -> None:
+    """The integration for people; `quiet` (for cron): only the trees left out, on an
+    older head or failing their tests, and the pairs of trees that conflict."""
     from rich.table import Table  # noqa: PLC0415 - rich only for people
 
     out = console()
+    if quiet:
+        for tree in result.trees:
+            if tree.merged and not tree.fallback and not _failed(tree):
+                continue
+            state = "fallback" if tree.fallback else ("merged" if tree.merged else "LEFT OUT")
+            test = "  test failed" if _failed(tree) else ""
+            line = safe(f"next: {tree.subsystem} {state}{test}", "bold")
+            out.print(line + safe("  ") + _conflicts(tree) if tree.conflicts else line)
+        _print_collisions(result)
+        return
     merged = sum(1 for t in result.trees if t.merged)
     out.print(
         safe(
@@ -81,27 +98,38 @@ def render(result: NextResult, html: Path | None) -> None:
         style = (
             "green" if tree.merged and not tree.fallback else ("yellow" if tree.merged else "red")
         )
-        conflicts = "; ".join(
-            f"{c.path} ({', '.join(c.owners)}) with {', '.join(c.with_)}" for c in tree.conflicts
-        )
         table.add_row(
             safe(tree.subsystem, "bold"),
             safe(tree.head[:12]),
             safe(state, style),
             str(tree.commits),
             tree.test.status if tree.test else "-",
-            safe(conflicts),
+            _conflicts(tree),
         )
     out.print(table)
-    collisions = [
-        (a, b, result.cells[i][j])
-        for i, a in enumerate(result.matrix_trees)
-        for j, b in enumerate(result.matrix_trees)
-        if i < j and result.cells[i][j]
-    ]
-    for a, b, count in collisions:
-        out.print(safe(f"  {a} x {b}: {count} conflicting path(s)", "yellow"))
+    _print_collisions(result)
     for change in result.changes:
         out.print(safe(f"  change: {change}", "cyan"))
     if html is not None:
         out.print(safe(f"report: {html}"))
+
+
+def _failed(tree: TreeOutcome) -> bool:
+    return tree.test is not None and tree.test.status == "failed"
+
+
+def _conflicts(tree: TreeOutcome) -> Text:
+    return safe(
+        "; ".join(
+            f"{c.path} ({', '.join(c.owners)}) with {', '.join(c.with_)}" for c in tree.conflicts
+        )
+    )
+
+
+def _print_collisions(result: NextResult) -> None:
+    """The pairs of trees whose work conflicts, with how many paths."""
+    out = console()
+    for i, a in enumerate(result.matrix_trees):
+        for j, b in enumerate(result.matrix_trees):
+            if i < j and result.cells[i][j]:
+                out.print(safe(f"  {a} x {b}: {result.cells[i][j]} conflicting path(s)", "yellow"))
