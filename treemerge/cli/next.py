@@ -13,6 +13,7 @@ from treemerge.cli.output import check_writable, console, safe, write_file, writ
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.text import Text
 
 
@@ -80,7 +81,7 @@ def render(result: NextResult, html: Path | None, *, quiet: bool = False) -> Non
             test = "  test failed" if _failed(tree) else ""
             line = safe(f"next: {tree.subsystem} {state}{test}", "bold")
             out.print(line + safe("  ") + _conflicts(tree) if tree.conflicts else line)
-        _print_collisions(result)
+        _print_collisions(out, result)
         return
     merged = sum(1 for t in result.trees if t.merged)
     out.print(
@@ -107,7 +108,7 @@ def render(result: NextResult, html: Path | None, *, quiet: bool = False) -> Non
             _conflicts(tree),
         )
     out.print(table)
-    _print_collisions(result)
+    _print_collisions(out, result)
     for change in result.changes:
         out.print(safe(f"  change: {change}", "cyan"))
     if html is not None:
@@ -126,9 +127,8 @@ def _conflicts(tree: TreeOutcome) -> Text:
     )
 
 
-def _print_collisions(result: NextResult) -> None:
+def _print_collisions(out: Console, result: NextResult) -> None:
     """The pairs of trees whose work conflicts, with how many paths."""
-    out = console()
     for i, a in enumerate(result.matrix_trees):
         for j, b in enumerate(result.matrix_trees):
             if i < j and result.cells[i][j]:

@@ -105,7 +105,7 @@ class PullGit:
         block is left empty for the caller to fill."""
         diffstat, shortlog_text, ends = in_parallel(
             [
-                lambda: self._git(*diffstat_command(*diff)),
+                lambda: self.diffstat(*diff),
                 lambda: self._git("shortlog", f"^{base}", head) if shortlog else "",
                 # Both ends in one process: each record is a format and its commit's text.
                 lambda: self._git(*ends_command(base, head)),
@@ -162,7 +162,7 @@ class PullGit:
     def verify_tag(self, ref: str) -> tuple[str, str]:
         """("good" | "bad" | "unsigned", signer) as the user's git signing setup judges
         the tag (gpg keyring, or gpg.ssh.allowedSignersFile for ssh signatures)."""
-        raw = self._git("cat-file", "tag", ref)
+        raw = self._git(*tag_object_command(ref))
         if "-----BEGIN " not in raw.partition("\n\n")[2]:
             return "unsigned", ""
         code, _, err = git_capture(
