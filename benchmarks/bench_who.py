@@ -14,6 +14,7 @@ Usage: .venv/bin/python -m benchmarks.bench_who [--runs 5] [--write docs/perform
 
 from __future__ import annotations
 
+import gzip
 import os
 import statistics
 import subprocess
@@ -29,7 +30,7 @@ from treemerge.core.matcher import OwnershipIndex
 from treemerge.gitio.fastimport import checkout_of_paths
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "linux-3.6"
+DATA = ROOT / "tests" / "data" / "linux-3.6"  # the Linux 3.6 data, compressed
 
 
 def run_measured(argv: Sequence[str], cwd: Path, stdin: Path | None = None) -> tuple[float, int]:
@@ -45,7 +46,7 @@ def run_measured(argv: Sequence[str], cwd: Path, stdin: Path | None = None) -> t
 
 
 def matching_only(paths: list[str], directories: set[str]) -> None:
-    ownership = parse_maintainers((DATA / "MAINTAINERS").read_bytes())
+    ownership = parse_maintainers(gzip.decompress((DATA / "MAINTAINERS.gz").read_bytes()))
     index = OwnershipIndex(ownership, directories.__contains__)
     for path in paths:
         index.owners(path)
@@ -69,17 +70,15 @@ def median_ms(times: list[float]) -> float:
 
 def main() -> None:
     args = arguments(__doc__, commits=False)
-    if not (DATA / "files.txt").is_file():
-        raise SystemExit(f"the Linux 3.6 data is not at {DATA}")
-    files = DATA / "files.txt"
-    paths = [p for p in files.read_text().split("\n") if p]
-    directories = {p[:i] for p in paths for i in range(len(p)) if p[i] == "/"}
     treemerge = TREEMERGE
 
     with tempfile.TemporaryDirectory() as tmp:
-        repo = checkout_of_paths(
-            Path(tmp) / "linux", paths, {"MAINTAINERS": (DATA / "MAINTAINERS").read_bytes()}
-        )
+        files = Path(tmp) / "files.txt"
+        files.write_bytes(gzip.decompress((DATA / "files.txt.gz").read_bytes()))
+        paths = [p for p in files.read_text().split("\n") if p]
+        directories = {p[:i] for p in paths for i in range(len(p)) if p[i] == "/"}
+        maintainers = gzip.decompress((DATA / "MAINTAINERS.gz").read_bytes())
+        repo = checkout_of_paths(Path(tmp) / "linux", paths, {"MAINTAINERS": maintainers})
         match_times = timed(lambda: matching_only(paths, directories), args.runs)
         who = [*treemerge, "who", "--maintainers", "MAINTAINERS", "--rev", "HEAD",
                "--paths-from", str(files), "--json"]  # fmt: skip

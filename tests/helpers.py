@@ -15,8 +15,6 @@ import pytest
 from treemerge.cli.main import main
 from treemerge.gitio.fastimport import Commit, import_commits
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
 
 def git(cwd: Path, *args: str) -> str:
     """Run git in `cwd` and return its output (tests only; the product uses gitio)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.git.conftest import LINUX, linux_paths
+from tests.git.conftest import linux_file, linux_paths
 from tests.helpers import run_cli
 from treemerge.core.codeowners import primary_owners
 from treemerge.core.matcher import OwnershipIndex
@@ -44,11 +44,13 @@ def index(linux_index: OwnershipIndex) -> OwnershipIndex:
 def who_json(linux_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """Sections per path from one `who --json` run over all 39,724 paths."""
     capsys_free = tmp_path_factory.mktemp("who") / "out.json"
+    files = capsys_free.with_name("files.txt")
+    files.write_bytes(linux_file("files.txt"))
     with capsys_free.open("w") as out:
         subprocess.run(
             [
                 sys.executable, "-m", "treemerge", "who", "--maintainers", "MAINTAINERS",
-                "--rev", "HEAD", "--paths-from", str(LINUX / "files.txt"), "--json",
+                "--rev", "HEAD", "--paths-from", str(files), "--json",
             ],
             cwd=linux_repo, stdout=out, check=True,
         )  # fmt: skip
