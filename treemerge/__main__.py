@@ -1,4 +1,6 @@
-from treemerge.cli.launch import entry
+"""`python -m treemerge`."""
+
+from treemerge.cli.main import main
 
 if __name__ == "__main__":
-    entry()
+    main()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from treemerge.app.configfile import read_config
 from treemerge.core.config import parse_config
 from treemerge.core.errors import ConfigError
 from treemerge.core.maintainers_file import parse_maintainers
@@ -139,18 +138,3 @@ def test_the_shipped_example_is_valid() -> None:
     assert not index.diagnostics
     names = [s.name for s in index.owners("nova/virt/libvirt/driver.py").sections]
     assert names == ["LIBVIRT DRIVER"]
-
-
-def test_a_reading_made_ahead_is_taken_once_while_the_file_is_unchanged(tmp_path: Path) -> None:
-    path = tmp_path / "maintainers.cfg"
-    path.write_text('[main]\nurl = main\n\n[subsystem "net"]\ntitle = NET\nfiles = net/\n')
-    ahead = read_config(path, ahead=True)
-    assert read_config(path) is ahead  # taken...
-    assert read_config(path) is not ahead  # ...once
-    read_config(path, ahead=True)
-    path.write_text('[main]\nurl = main\n\n[subsystem "dev"]\ntitle = DEV\nfiles = dev/\n')
-    assert [s.id for s in read_config(path).subsystems] == ["dev"]  # changed: read again
-    other = tmp_path / "other.cfg"
-    other.write_text(path.read_text())
-    read_config(path, ahead=True)
-    assert read_config(other).file == str(other)  # another file is never taken for it

@@ -48,17 +48,15 @@ def judge_pending(
     *,
     base: str | None = None,
     topological: bool = True,
-    here: bool = False,
 ) -> tuple[CheckResult, list[CommitInfo]]:
     """judge_range, with the pending commits it read (oldest first, as
-    `History.pending` orders them); `base` when the caller knows the merge base.
-    `here`: git's reads are at work already (see Background)."""
+    `History.pending` orders them); `base` when the caller knows the merge base."""
     history = project.history()
     base = base or history.merge_base(upstream, head)
     if base is None:
         raise UsageError(f"{subsystem}: no history in common with {upstream_name}")
-    found = Background(lambda: history.pending(upstream, head, topological=topological), here=here)
-    changes = Background(lambda: history.net_diff(base, head), here=here)
+    found = Background(lambda: history.pending(upstream, head, topological=topological))
+    changes = Background(lambda: history.net_diff(base, head))
     index = project.ownership_at(upstream)
     pending = found.result()
     paths = paths_of(changes.result())

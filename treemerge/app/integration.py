@@ -11,16 +11,13 @@ Most merges are worked out here, from the trees, when they provably equal git's
 is laid on top of it, and a tree that git merged cleanly into the upstream by itself
 has that merge carried over when nothing merged since meets it. Every other merge is
 git's own, `git merge-tree --write-tree`. A handful of git processes serve the whole
-run, most of them started before Python has loaded the project: one `git log` for
-every tree's pending work, one `git cat-file` for the trees read, one
-`git merge-tree --stdin` for the merges into the upstream and the matrix.
+run: one `git log` for every tree's pending work, one `git cat-file` for the trees
+read, one `git merge-tree --stdin` for the merges into the upstream and the matrix.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Collection
@@ -28,8 +25,6 @@ from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from treemerge.app.configfile import workspace_repository
-from treemerge.background import SWITCH_INTERVAL
 from treemerge.core.errors import GitError, UsageError
 from treemerge.gitio.merge import (
     INTEGRATION_SIGNATURE,
@@ -38,7 +33,7 @@ from treemerge.gitio.merge import (
     merge_tree,
 )
 from treemerge.gitio.objects import Entry, ObjectStore
-from treemerge.gitio.run import SAFE_OPTIONS, git_env
+from treemerge.gitio.run import DEVNULL, start_git
 from treemerge.gitio.trivial import (
     NOTHING,
     Merged,
@@ -50,7 +45,6 @@ from treemerge.gitio.trivial import (
     tree_changes_many,
     trivial_merge,
 )
-from treemerge.gitio.workspace import HEADS, parse_heads
 from treemerge.store.files import atomic_write
 
 if TYPE_CHECKING:
@@ -59,6 +53,7 @@ if TYPE_CHECKING:
     from treemerge.core.matcher import OwnershipIndex
 
 STATE_FILE = "next.json"
+NOT_SYNCED = "never synced: run `treemerge sync`"
 
 
 class Collision(NamedTuple):
@@ -79,6 +74,7 @@ class TreeOutcome(NamedTuple):
     commits: int = 0
     conflicts: tuple[Collision, ...] = ()
     test: TestRun | None = None
+    problem: str | None = None  # why it could not be merged at all (no conflict to show)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -90,6 +86,7 @@ class TreeOutcome(NamedTuple):
             "commits": self.commits,
             "conflicts": [c.as_dict() for c in self.conflicts],
             "test": self.test.as_dict() if self.test else None,
+            "problem": self.problem,
         }
 
 
@@ -125,38 +122,34 @@ def build_next(
     upstream: str = "main",
     fallback: bool = True,
     run_tests: bool = True,
-    early: Prefetch | None = None,
 ) -> NextResult:
-    """Build the integration tree (refs/next/UPSTREAM in the workspace) and report it.
-    `early`: the first reads, if the caller started them (used when they are of this
-    workspace and upstream)."""
+    """Build the integration tree (refs/next/UPSTREAM in the workspace) and report it."""
     workspace = project.workspace
     workspace.ensure()
-    reads = early.take(workspace.path, upstream) if early is not None else None
-    synced = reads.synced if reads is not None else workspace.tree_heads()
+    synced = workspace.tree_heads()
     base = synced.get(upstream)
     if base is None:
         raise UsageError(f"no copy of the {upstream} tree yet: run `treemerge sync {upstream}`")
-    heads = _heads(project, upstream, synced)
+    order = _order(project, upstream, synced)
+    heads = {tree: synced[tree] for tree in order if tree in synced}
     if not heads:
         raise UsageError("no subsystem tree has been synced yet: run `treemerge sync`")
     previous = _load_state(project)
     command = project.config.integration.test_command if run_tests else None
-    if reads is not None and not set(heads.values()) <= set(reads.work):
-        _close(reads)  # (a head of the workspace that the early reads did not see)
-        reads = None
-    if reads is None:
-        start = _Start(workspace.path)
-        trivial = set(_strings(previous.get("trivial_heads")))
-        reads = start.finish(upstream, synced, list(heads.values()), trivial)
+    start = _Start(workspace.path)
+    trivial = set(_strings(previous.get("trivial_heads")))
+    reads = start.finish(upstream, synced, list(heads.values()), trivial)
     try:
         matrix = _Matrix(workspace.path, heads, reads)
         run = _Run(
             project, reads, matrix, previous, command=command, upstream=upstream, fallback=fallback
         )
         current, outcomes = run.start(), []
-        for tree, head in heads.items():
-            current, outcome = run.merge_one(current, tree, head)
+        for tree in order:
+            if tree not in heads:  # (a tree configured, never fetched: nothing to merge)
+                outcomes.append(TreeOutcome(tree, "", False, problem=NOT_SYNCED))
+                continue
+            current, outcome = run.merge_one(current, tree, heads[tree])
             outcomes.append(outcome)
         # The ref is written while the report is put together.
         ref = _GitCall(workspace.path, ["update-ref", f"refs/next/{upstream}", current.commit])
@@ -176,12 +169,14 @@ def build_next(
     return result
 
 
-def _heads(project: Project, upstream: str, synced: dict[str, str]) -> dict[str, str]:
-    """Every synced subsystem tree's head, in the configured integration order."""
+def _order(project: Project, upstream: str, synced: dict[str, str]) -> list[str]:
+    """The subsystems to integrate, in the configured order: those synced, and those
+    with a tree that was never synced (reported, not merged)."""
     config = project.config
     order = list(config.integration.order) or [s.id for s in config.subsystems]
     order += [s.id for s in config.subsystems if s.id not in order]
-    return {tree: synced[tree] for tree in order if tree in synced and tree != upstream}
+    with_tree = {s.id for s in config.subsystems if s.tree}
+    return [t for t in order if (t in synced or t in with_tree) and t != upstream]
 
 
 class _Reads(NamedTuple):
@@ -221,9 +216,12 @@ class _Start:
         base = synced[upstream]
         try:
             self.store.use_hash_length(len(base))
-            self.alone.feed([(base, head) for head in heads if head not in trivial])
             work = self.log.read(base, heads)
-            self.pairs.feed(_meeting(heads, work))
+            # git refuses to merge histories with nothing in common: those trees are
+            # left out (merge_one says why), not merged in a batch that would fail.
+            related = [head for head in heads if not _unrelated(work[head])]
+            self.alone.feed([(base, head) for head in related if head not in trivial])
+            self.pairs.feed(_meeting(related, work))
             upstream_tree = self.store.commit_tree(base)
             if upstream_tree is not None:
                 # What the merges will look at in the upstream, read in two round trips.
@@ -240,6 +238,12 @@ class _Start:
         self.pairs.close()
 
 
+def _unrelated(work: Pending) -> bool:
+    """Whether the work has no history in common with the upstream: commits of its own
+    and none of them with a parent the upstream has."""
+    return bool(work.commits) and not work.boundary
+
+
 def _meeting(heads: list[str], work: dict[str, Pending]) -> list[tuple[str, str]]:
     """The pairs of `heads` whose work meets: the same path, or a file where the other
     changes something below it. Only those can conflict."""
@@ -249,78 +253,6 @@ def _meeting(heads: list[str], work: dict[str, Pending]) -> list[tuple[str, str]
 
 def _changed_files(work: dict[str, Pending]) -> set[bytes]:
     return {path for pending in work.values() for path in pending.delta}
-
-
-class Prefetch:
-    """The first reads of `next` (every head, their pending work, the merges of the
-    heads into the upstream and of pairs of them), started on a thread before the
-    project is loaded: loading it takes Python longer than these take git.
-
-    The workspace is found as the project will be (next to the maintainers.cfg given
-    or found); `build_next` uses the reads only if that is the workspace it works in.
-    Whatever fails here is left for `build_next` to meet again and report.
-    """
-
-    def __init__(self, config: Path | None, cwd: Path, upstream: str) -> None:
-        self.repo = workspace_repository(config, cwd)
-        self.upstream = upstream
-        self._reads: _Reads | None = None
-        self._thread: threading.Thread | None = None
-        self._switch = sys.getswitchinterval()
-        if self.repo is None or not (self.repo / "HEAD").is_file():
-            return
-        # Every tree's head (WorkspaceRepo.tree_heads' command), and the
-        # processes that will need them, started at once.
-        try:
-            refs = subprocess.Popen(
-                ["git", *SAFE_OPTIONS, *HEADS],
-                cwd=self.repo,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=git_env(),
-            )
-            start = _Start(self.repo)
-        except (OSError, GitError):  # (no git to run: build_next says so)
-            return
-        # The threads of a run mostly wait for git; when git answers they should not
-        # wait long for the interpreter (by default Python hands over every 5 ms).
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        self._thread = threading.Thread(target=self._read, args=(refs, start), daemon=True)
-        self._thread.start()
-
-    def _read(self, refs: subprocess.Popen[bytes], start: _Start) -> None:
-        assert self.repo is not None
-        try:
-            out, _ = refs.communicate()
-            synced = parse_heads(out)
-            if refs.returncode != 0 or self.upstream not in synced:
-                start.close()
-                return
-            heads = [commit for tree, commit in synced.items() if tree != self.upstream]
-            state = self.repo.parent / STATE_FILE
-            found = json.loads(state.read_bytes()) if state.is_file() else {}
-            trivial = set(_strings(found.get("trivial_heads")))
-            self._reads = start.finish(self.upstream, synced, heads, trivial)
-        except Exception:
-            start.close()
-
-    def take(self, repo: Path, upstream: str) -> _Reads | None:
-        """The reads, if they are of `repo` and `upstream` (else None)."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        reads, self._reads = self._reads, None
-        if reads is not None and (repo.resolve() != self.repo or upstream != self.upstream):
-            _close(reads)
-            return None
-        return reads
-
-    def close(self) -> None:
-        """Let go of reads nobody took (after the run: threads go on to the end)."""
-        reads = self.take(Path(), "")
-        if reads is not None:
-            _close(reads)
-        sys.setswitchinterval(self._switch)
 
 
 def _close(reads: _Reads) -> None:
@@ -334,13 +266,7 @@ class _GitCall:
 
     def __init__(self, repo: Path, args: list[str]) -> None:
         self.args = args
-        self._process = subprocess.Popen(
-            ["git", *SAFE_OPTIONS, *args],
-            cwd=repo,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=git_env(),
-        )
+        self._process = start_git(args, cwd=repo, stdin=DEVNULL, stdout=DEVNULL)
 
     def wait(self) -> None:
         _, err = self._process.communicate()
@@ -524,7 +450,12 @@ class _Run:
         if self.fallback and self.good.get(tree) and self.good[tree] != head:
             candidates.append((self.good[tree], True))
         failed: TestRun | None = None
+        problem = None
         for candidate, is_fallback in candidates:
+            work_of = self._pending(candidate)
+            if work_of is not None and _unrelated(work_of):
+                problem = problem or f"no history in common with {self.upstream}"
+                continue
             merged, known = self._merge(current, candidate, tree)
             if merged.conflicts:
                 if not is_fallback:
@@ -546,10 +477,11 @@ class _Run:
             else:  # (what git changed is read when a carried merge needs it)
                 self._unread.append((bytes.fromhex(current.tree), bytes.fromhex(merged.tree)))
             outcome = TreeOutcome(
-                tree, head, True, candidate, is_fallback, commits, (), failed or test
+                tree, head, True, candidate, is_fallback, commits, (), failed or test, problem
             )
             return _Step(step, merged.tree), outcome
-        return current, TreeOutcome(tree, head, False, None, False, commits, (), failed)
+        outcome = TreeOutcome(tree, head, False, None, False, commits, (), failed, problem)
+        return current, outcome
 
     def with_collisions(self, outcome: TreeOutcome) -> TreeOutcome:
         """`outcome` with the collisions of its head's conflicts, if it had any."""

@@ -17,7 +17,6 @@ from treemerge.core.shortlog import shortlog
 from treemerge.failpoints import failpoint
 from treemerge.gitio.merge import MergeBatch, merge_tree
 from treemerge.gitio.pullgit import GitBlocks, PullGit
-from treemerge.gitio.run import early_pending
 
 
 class RequestOptions(NamedTuple):
@@ -60,12 +59,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     bases = git.merge_bases(upstream_tip, head)
     if not bases:
         raise UsageError(f"{subsystem}: no history in common with {upstream}")
-    # When git was started ahead on all of this (treemerge.app.early), the work below
-    # runs here, each part when it is needed: threads would only wait for that git.
-    ahead = bool(early_pending())
-    blocks = Background(
-        lambda: _blocks(git, bases, head, upstream_tip), here=ahead and len(bases) == 1
-    )
+    blocks = Background(lambda: _blocks(git, bases, head, upstream_tip))
     prefix = tag_prefix(subsystem, upstream)
     known = Background(
         lambda: _Known.read(
@@ -76,9 +70,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
             head=head,
             prefix=prefix,
             options=options,
-            here=ahead,
-        ),
-        here=ahead,
+        )
     )
     forecast = Background(
         lambda: _forecast(
@@ -88,8 +80,7 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
             head,
             heads=heads,
             upstream_tip=upstream_tip,
-        ),
-        here=ahead,
+        )
     )
     check, pending = judge_pending(
         project,
@@ -99,7 +90,6 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
         head,
         base=bases[0],
         topological=False,
-        here=ahead,
     )
     facts = known.result()
     tag, summary = facts.tag, facts.tag_message
@@ -166,9 +156,8 @@ class _Known(NamedTuple):
         head: str,
         prefix: str,
         options: RequestOptions,
-        here: bool = False,
     ) -> _Known:
-        display_url = Background(lambda: git.display_url(url), here=here)
+        display_url = Background(lambda: git.display_url(url))
         tag, exists = choose_tag(
             tags, explicit=options.tag, head=head, prefix=prefix, date=options.date
         )

@@ -14,7 +14,7 @@ from treemerge.core.errors import UsageError
 from treemerge.core.pullreq import escape_lines
 from treemerge.gitio.merge import merge_tree
 from treemerge.gitio.pullgit import PullGit
-from treemerge.gitio.workspace import is_remote
+from treemerge.gitio.run import is_remote
 
 DAY = 86_400
 # SUBSYS-for-UPSTREAM-YYYY-MM-DD[-N]: the date and serial order a subsystem's pull tags.
@@ -89,12 +89,13 @@ def resolve_target(project: Project, target: str, tag: str | None = None) -> Pul
             raise UsageError(f"no pull request tag ({subsystem}-for-*) at {url}")
         tag = max(names, key=tag_order)
     ref = f"refs/pulls/{subsystem}/{tag}"
-    project.workspace.git(
-        "fetch", "--quiet", "--no-tags", url, f"+refs/tags/{tag}:{ref}", where=subsystem
-    )
-    commit = project.history().resolve(ref)
+    project.workspace.fetch_refs(url, [f"+refs/tags/{tag}:{ref}"], where=subsystem)
+    # Read once, then by id: what is checked is what is merged, even when another run
+    # fetches the tag again meanwhile.
+    tag_object = project.workspace.git("rev-parse", "--verify", ref).decode().strip()
+    commit = project.history().resolve(tag_object)
     assert commit is not None
-    return PullTarget(subsystem, tree.upstream, tag, url, commit, ref)
+    return PullTarget(subsystem, tree.upstream, tag, url, commit, ref, tag_object)
 
 
 def _subsystem_and_url(project: Project, target: str, tag: str | None) -> tuple[str, str]:

@@ -10,8 +10,8 @@ from treemerge.app.project import Project, Tree
 from treemerge.core.errors import Refused, UsageError
 from treemerge.gitio.merge import commit_tree, merge_tree
 from treemerge.gitio.pullgit import PullGit
-from treemerge.gitio.run import run_git
-from treemerge.gitio.workspace import is_remote, tree_ref
+from treemerge.gitio.run import is_remote, run_git
+from treemerge.gitio.workspace import tree_ref
 
 
 @dataclass(frozen=True)
@@ -27,8 +27,11 @@ def create_tree(project: Project, subsystem: str, *, at: str | None, cwd: Path) 
     """A new repository holding a full copy of the upstream tree, on the subsystem's branch."""
     tree = project.subsystem_tree(subsystem)
     location = _location(tree, at, cwd)
+    local = None if is_remote(location) else Path(location.removeprefix("file://"))
+    if local is not None:
+        _refuse_non_directory(local, subsystem)  # (before the fetch)
     upstream = _fresh(project, tree.upstream or "main")
-    if is_remote(location):
+    if local is None:
         if project.workspace.remote_refs(location, where=subsystem):
             raise UsageError(f"refusing to create {subsystem} at {location}: it already has refs")
     else:

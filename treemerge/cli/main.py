@@ -8,12 +8,10 @@ from importlib import import_module
 import click
 
 from treemerge import __version__
-from treemerge.cli.launch import loaded
 from treemerge.cli.options import forget_settings, global_options, settings
 from treemerge.cli.output import error
 from treemerge.core.errors import EXIT_FAILURE, EXIT_USAGE, TreemergeError
 from treemerge.core.escape import escape_text
-from treemerge.gitio.run import forget_early
 
 EPILOG = """\
 Exit codes: 0 all good; 1 findings (ownership violations, conflicts, lint errors);
@@ -52,7 +50,6 @@ class LazyGroup(click.Group):
         module, attribute = COMMANDS[cmd_name]
         command = getattr(import_module(module), attribute)
         assert isinstance(command, click.Command)
-        loaded()  # (the executable's start-up is over)
         return command
 
 
@@ -103,8 +100,6 @@ def main(argv: list[str] | None = None) -> None:
         code = 141
     except Exception as exc:
         code = _internal_error(exc)
-    finally:
-        forget_early()  # (answers started for this run are of no use to another)
     sys.exit(code if isinstance(code, int) else 0)
 
 

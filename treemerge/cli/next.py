@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from treemerge.app.integration import NextResult, Prefetch, TreeOutcome, build_next
+from treemerge.app.integration import NextResult, TreeOutcome, build_next
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import check_writable, console, safe, write_file, write_json
+from treemerge.core.check import owner_list
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
@@ -44,17 +45,10 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     """
     if html is not None:
         check_writable(html)
-    # git starts reading while Python loads the project (which takes it longer).
-    early = Prefetch(settings().config, Path.cwd(), upstream)
-    try:
-        from treemerge.app.project import open_project  # noqa: PLC0415 - after the start
+    from treemerge.app.project import open_project  # noqa: PLC0415 - the command's own
 
-        project = open_project(settings().config, Path.cwd())
-        result = build_next(
-            project, upstream=upstream, fallback=not no_fallback, run_tests=not no_test, early=early
-        )
-    finally:
-        early.close()
+    project = open_project(settings().config, Path.cwd())
+    result = build_next(project, upstream=upstream, fallback=not no_fallback, run_tests=not no_test)
     document = result.as_dict()
     if html is not None:
         from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand
@@ -80,7 +74,8 @@ def render(result: NextResult, html: Path | None, *, quiet: bool = False) -> Non
             state = "fallback" if tree.fallback else ("merged" if tree.merged else "LEFT OUT")
             test = "  test failed" if _failed(tree) else ""
             line = safe(f"next: {tree.subsystem} {state}{test}", "bold")
-            out.print(line + safe("  ") + _conflicts(tree) if tree.conflicts else line)
+            said = tree.conflicts or tree.problem
+            out.print(line + safe("  ") + _conflicts(tree) if said else line)
         _print_collisions(out, result)
         return
     merged = sum(1 for t in result.trees if t.merged)
@@ -101,7 +96,7 @@ def render(result: NextResult, html: Path | None, *, quiet: bool = False) -> Non
         )
         table.add_row(
             safe(tree.subsystem, "bold"),
-            safe(tree.head[:12]),
+            safe(tree.head[:12] or "-"),
             safe(state, style),
             str(tree.commits),
             tree.test.status if tree.test else "-",
@@ -120,11 +115,10 @@ def _failed(tree: TreeOutcome) -> bool:
 
 
 def _conflicts(tree: TreeOutcome) -> Text:
-    return safe(
-        "; ".join(
-            f"{c.path} ({', '.join(c.owners)}) with {', '.join(c.with_)}" for c in tree.conflicts
-        )
-    )
+    """The tree's conflicts, or why it could not be merged at all."""
+    said = [tree.problem] if tree.problem else []
+    said += [f"{c.path} ({owner_list(c.owners)}) with {', '.join(c.with_)}" for c in tree.conflicts]
+    return safe("; ".join(said))
 
 
 def _print_collisions(out: Console, result: NextResult) -> None:

@@ -79,10 +79,25 @@ def git_reason(stderr: str, returncode: int) -> str:
     if rejected:
         return rejected[0].lstrip("! ")
     for prefix in ("fatal: ", "error: "):
-        for line in lines:
+        for i, line in enumerate(lines):
             if line.startswith(prefix):
-                return line.removeprefix(prefix)
+                return line.removeprefix(prefix) + _continued(lines[i + 1 :])
     return lines[-1] if lines else f"exit status {returncode}"
+
+
+# How git's own messages begin; any other line goes on the message before it.
+MESSAGE_PREFIXES = ("fatal: ", "error: ", "warning: ", "hint: ", "remote: ", "To ", "From ")
+
+
+def _continued(following: list[str]) -> str:
+    """The lines that carry a message on ("unable to connect to HOST:" then the
+    reason on a line of its own), joined to it."""
+    more = []
+    for line in following:
+        if line.startswith(MESSAGE_PREFIXES):
+            break
+        more.append(line)
+    return "".join(f" {line}" for line in more)
 
 
 class RepositoryError(TreemergeError):

@@ -1,8 +1,7 @@
 """What a pull request is worked out from, decided from names and commits alone: its
 tag's name and the trees its conflict forecast merges with.
 
-Pure functions, shared by `request-pull` and by the reads started ahead of it
-(treemerge.app.early), which must ask git exactly what the command will.
+Pure functions: everything here is decided before git is asked anything.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from treemerge.core.errors import GitError
-from treemerge.gitio.run import SAFE_OPTIONS, git_env, run_git
+from treemerge.gitio.run import DEVNULL, run_git, start_git
 
 
 @dataclass
@@ -162,14 +161,7 @@ def fast_import(repo: Path, *, options: Sequence[str] = ()) -> Iterator[StreamWr
     args = [*options, "fast-import", "--quiet", "--done"]
     # git's messages go to a file, not a pipe, so git never blocks on them.
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            ["git", *SAFE_OPTIONS, *args],
-            cwd=repo,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-            env=git_env(),
-        )
+        process = start_git(args, cwd=repo, stdout=DEVNULL, stderr=errors)
         assert process.stdin is not None
         broken = False
         try:

@@ -30,7 +30,7 @@ LEARN_LIMIT = 200
 
 
 def pending_command(upstream: str | None, head: str, *, topological: bool = True) -> list[str]:
-    """The log of History.pending (named once: see treemerge.app.early)."""
+    """The log of History.pending."""
     hidden = [f"^{upstream}"] if upstream is not None else []
     order = ["--topo-order"] if topological else []
     return log_command([*order, "--reverse", head, *hidden])

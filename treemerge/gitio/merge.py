@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, NamedTuple
 
 from treemerge.core.errors import GitError
-from treemerge.gitio.run import SAFE_OPTIONS, decode_path, git_call, git_env, run_git, take_early
+from treemerge.gitio.run import DEVNULL, GitProcess, decode_path, git_call, run_git, start_git
 
 
 class MergeResult(NamedTuple):
@@ -73,16 +72,10 @@ class MergeBatch:
         self.repo = repo
         self.pairs: list[tuple[str, str]] = []
         self.where = where
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: GitProcess | None = None
         self._fed = False
         self._results: list[MergeResult] | None = []
         self._writer: threading.Thread | None = None
-        answer = take_early(BATCH, cwd=repo, input=batch_input(pairs)) if pairs else None
-        if isinstance(answer, tuple):  # git started on these pairs ahead of the caller
-            self._fed, self.pairs = True, list(pairs or ())
-            code, out, _ = answer
-            self._results = None if code != 0 else self._parse(out)
-            return
         if pairs is None or pairs:
             self._process = self._start()
         if pairs is not None:
@@ -106,15 +99,8 @@ class MergeBatch:
             )
             self._writer.start()
 
-    def _start(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            ["git", *SAFE_OPTIONS, *BATCH],
-            cwd=self.repo,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=git_env(),
-        )
+    def _start(self) -> GitProcess:
+        return start_git(BATCH, cwd=self.repo, stderr=DEVNULL, where=self.where)
 
     def close(self) -> None:
         """Stop the batch when its results are not wanted after all."""

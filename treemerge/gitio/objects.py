@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from treemerge.core.errors import GitError
-from treemerge.gitio.run import SAFE_OPTIONS, git_env
+from treemerge.gitio.run import DEVNULL, GitProcess, start_git
 
 # A tree entry: (mode, raw object id). Modes are canonical, as git's own tree walk
 # reads them (a regular file is 100644 or 100755 whatever the tree says).
@@ -107,7 +106,7 @@ class ObjectStore:
         self._commits: dict[str, bytes | None] = {}
         self._objects = os.path.join(repo, "objects")
         self._serial = count()
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: GitProcess | None = None
 
     # Reading
 
@@ -120,19 +119,9 @@ class ObjectStore:
 
     def _reader(self) -> tuple[IO[bytes], IO[bytes]]:
         if self._process is None:
-            try:
-                self._process = subprocess.Popen(
-                    ["git", *SAFE_OPTIONS, "cat-file", "--batch-command", "--buffer"],
-                    cwd=self.repo,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=git_env(),
-                )
-            except FileNotFoundError:
-                raise GitError(
-                    ["cat-file"], 127, "git is not installed (not found on PATH)"
-                ) from None
+            self._process = start_git(
+                ["cat-file", "--batch-command", "--buffer"], cwd=self.repo, stderr=DEVNULL
+            )
         assert self._process.stdin is not None
         assert self._process.stdout is not None
         return self._process.stdin, self._process.stdout

@@ -37,8 +37,6 @@ REFS = (
 )
 
 
-# The commands below are named once, for PullGit and for what starts them early
-# (treemerge.app.early): an early answer is taken only by exactly the same command.
 def merge_bases_command(one: str, two: str) -> list[str]:
     return ["merge-base", "--all", one, two]
 
@@ -53,10 +51,6 @@ def ends_command(base: str, head: str) -> list[str]:
 
 def display_url_command(url: str) -> list[str]:
     return ["ls-remote", "--get-url", url]
-
-
-def remote_tag_command(url: str, name: str) -> list[str]:
-    return ["ls-remote", url, f"refs/tags/{name}", f"refs/tags/{name}^{{}}"]
 
 
 def tag_object_command(tag: str) -> list[str]:
@@ -177,11 +171,13 @@ class PullGit:
     def remote_tag(self, url: str, name: str) -> str | None:
         """The commit a tag points at in the repository at `url`, or None when absent."""
         try:
-            out = self._git(*remote_tag_command(url, name))
+            workspace = WorkspaceRepo(self.repo.parent)
+            refs = [f"refs/tags/{name}", f"refs/tags/{name}^{{}}"]
+            raw = workspace.transfer("ls-remote", url, url, *refs, where=self.where)
         except GitError:
             return None
         found: dict[str, str] = {}
-        for line in out.splitlines():
+        for line in raw.decode("utf-8", "surrogateescape").splitlines():
             sha, _, ref = line.partition("\t")
             found[ref] = sha
         return found.get(f"refs/tags/{name}^{{}}") or found.get(f"refs/tags/{name}")

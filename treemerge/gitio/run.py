@@ -1,24 +1,54 @@
-"""Running the git CLI safely for trees we do not control.
+"""The one way treemerge starts git: every git process, with one hardened set-up.
 
-Inherited `GIT_*` variables are dropped (a caller's GIT_DIR or GIT_INDEX_FILE must not
-redirect us), except the few that choose how to reach a remote or which user config
-to read; prompts are disabled (cron has no terminal), and hooks never run.
+Trees are untrusted: a tree's owner controls its repository (config, hooks, alternates)
+and its contents (`.gitattributes`). Nothing of that may make treemerge run a program,
+so every git process is started here, and only here, with:
+
+- an environment of our own: inherited `GIT_*` variables dropped (a caller's GIT_DIR or
+  GIT_INDEX_FILE must not redirect us) except those saying who the user is and how
+  they reach remotes; no prompts (cron has no terminal); the system's attributes off;
+- `HARDENING`, command-line config that outranks any repository's config: no hooks, no
+  fsmonitor, no alternate-refs command, no attributes file, no `ext::` transport, no
+  submodule recursion;
+- for a tree on this machine, the far end of a fetch or push (`upload-pack`,
+  `receive-pack`, which git runs *in the tree's repository* and without our `-c`
+  options, as git clears them for local transports) started by a command line that
+  carries the same options (`far_end_options`).
+
+treemerge never runs git with a tree's repository as its own: trees are fetched into
+the workspace (`.treemerge/repo.git`, ours) and only the transports touch them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
+import re
+import selectors
+import shlex
 import subprocess
-import threading
+import time
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, TypedDict, Unpack
+from typing import IO, TypedDict, Unpack
 
 from treemerge.core.errors import GitError
 
-# Options given to every git command: no hooks from any repository.
-SAFE_OPTIONS = ("-c", "core.hooksPath=/dev/null")
+# Command-line config given to every git process (and to the far end of a local
+# transport): each names a setting through which a repository's config (or a tree's
+# `.gitattributes` meeting the user's config) could run a program.
+HARDENING: tuple[tuple[str, str], ...] = (
+    ("core.hooksPath", os.devnull),  # no hooks: receive-pack's, reference-transaction...
+    ("core.fsmonitor", "false"),  # a program run on every index read
+    ("core.alternateRefsCommand", "true"),  # run for a repository with alternates
+    ("core.attributesFile", os.devnull),  # no filter/diff/merge drivers chosen by path
+    ("protocol.ext.allow", "never"),  # `ext::` URLs run commands
+    ("fetch.recurseSubmodules", "false"),
+    ("submodule.recurse", "false"),
+    ("receive.autogc", "false"),  # receive-pack would run `git gc` in the tree
+)
+SAFE_OPTIONS: tuple[str, ...] = tuple(
+    word for key, value in HARDENING for word in ("-c", f"{key}={value}")
+)
 # GIT_* variables that say who the user is, how they reach remotes, where their config is.
 KEPT_GIT_VARIABLES = frozenset(
     {
@@ -42,6 +72,12 @@ KEPT_GIT_VARIABLES = frozenset(
         "GIT_CURL_VERBOSE",
     }
 )
+# How a streaming caller connects to git's standard streams.
+PIPE = subprocess.PIPE
+DEVNULL = subprocess.DEVNULL
+GitProcess = subprocess.Popen[bytes]
+# URLs that reach another machine (whose hooks and config are its owner's business).
+SCP_LIKE = re.compile(r"^[\w.+-]+@[\w.-]+:")
 
 
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -52,6 +88,7 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env["GIT_TERMINAL_PROMPT"] = "0"
     # ssh must not ask for a password either (cron has nobody to answer).
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    env["GIT_ATTR_NOSYSTEM"] = "1"
     env.setdefault("LC_ALL", "C")
     # Widths of `--stat` and the like must not follow the caller's terminal.
     env.pop("COLUMNS", None)
@@ -60,9 +97,58 @@ def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def is_remote(location: str) -> bool:
+    """True for URLs and scp-like `user@host:path`; False for local paths and file://."""
+    if location.startswith("file://"):
+        return False
+    return "://" in location or bool(SCP_LIKE.match(location))
+
+
+def far_end_options(command: str, url: str, *, checkout: bool = False) -> list[str]:
+    """Options for `git COMMAND` (fetch, ls-remote or push) with `url`: for a repository
+    on this machine, the upload-pack or receive-pack that git runs in it (reading its
+    config, and without our `-c` options: git drops them on the way) runs hardened too.
+
+    A push never updates the receiving repository's checkout (its
+    `receive.denyCurrentBranch = updateInstead` would run its filters) unless
+    `checkout`: the repository is the top maintainer's own."""
+    if is_remote(url):
+        return []
+    if command != "push":
+        return [f"--upload-pack={shlex.join(['git', *SAFE_OPTIONS])} upload-pack"]
+    options = (
+        [*SAFE_OPTIONS] if checkout else [*SAFE_OPTIONS, "-c", "receive.denyCurrentBranch=refuse"]
+    )
+    return [f"--receive-pack={shlex.join(['git', *options])} receive-pack"]
+
+
 def decode_path(raw: bytes) -> str:
     """A path from git as text; bytes that are not UTF-8 survive as surrogates."""
     return raw.decode("utf-8", "surrogateescape")
+
+
+def start_git(
+    args: Sequence[str],
+    *,
+    cwd: Path | str | None,
+    stdin: int | IO[bytes] = PIPE,
+    stdout: int | IO[bytes] = PIPE,
+    stderr: int | IO[bytes] = PIPE,
+    env: Mapping[str, str] | None = None,
+    where: str = "",
+) -> GitProcess:
+    """`git ARGS` started (hardened, see the module) for a caller that streams to it."""
+    try:
+        return subprocess.Popen(
+            ["git", *SAFE_OPTIONS, *args],
+            cwd=cwd,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            env=git_env(env),
+        )
+    except FileNotFoundError:  # no git on PATH (or no directory to run it in)
+        raise GitError(args, 127, "git is not installed (not found on PATH)", where=where) from None
 
 
 class GitOptions(TypedDict, total=False):
@@ -73,6 +159,7 @@ class GitOptions(TypedDict, total=False):
     env: Mapping[str, str] | None
     where: str  # the tree or repository named in an error message
     timeout: float | None
+    stall: float | None
 
 
 def run_git(args: Sequence[str], **options: Unpack[GitOptions]) -> bytes:
@@ -96,232 +183,61 @@ def git_capture(
     env: Mapping[str, str] | None = None,
     where: str = "",
     timeout: float | None = None,
+    stall: float | None = None,
     ok: Collection[int] = (0,),
 ) -> tuple[int, bytes, bytes]:
-    """Run `git ARGS`; exit status (one of `ok`), standard output and standard error."""
-    answered = take_early(args, cwd=cwd, input=input) if env is None and timeout is None else None
-    if answered is None:
-        forget_early(unless=args)
-        answered = _run(args, cwd=cwd, input=input, env=env, timeout=timeout)
-    if isinstance(answered, FileNotFoundError):
-        raise GitError(args, 127, "git is not installed (not found on PATH)", where=where)
-    if answered is None:
-        raise GitError(args, -1, f"no answer within {timeout or 0:.0f} s", where=where)
-    code, out, err = answered
-    if code not in ok:
-        raise GitError(args, code, err.decode("utf-8", "replace"), where=where)
-    return code, out, err
-
-
-# What running git came to: its exit status and output, or no git to run, or (None)
-# no answer within the timeout.
-_Answer = tuple[int, bytes, bytes] | FileNotFoundError | None
-
-
-def _run(
-    args: Sequence[str],
-    *,
-    cwd: Path | str | None,
-    input: bytes | None,
-    env: Mapping[str, str] | None = None,
-    timeout: float | None = None,
-) -> _Answer:
+    """Run `git ARGS`; exit status (one of `ok`), standard output and standard error.
+    A command still running after `timeout` seconds is killed (GitError), and so is
+    one that says nothing for `stall` seconds (for transfers run with `--progress`,
+    whose progress git writes at least every second while data moves)."""
+    process = start_git(
+        args, cwd=cwd, stdin=DEVNULL if input is None else PIPE, env=env, where=where
+    )
     try:
-        done = subprocess.run(
-            ["git", *SAFE_OPTIONS, *args],
-            cwd=cwd,
-            input=input,
-            capture_output=True,
-            env=git_env(env),
-            check=False,
-            timeout=timeout,
+        if stall is None:
+            out, err = process.communicate(input, timeout=timeout)
+        else:
+            out, err = _watch(process, timeout=timeout, stall=stall)
+    except subprocess.TimeoutExpired as expired:
+        process.kill()
+        process.communicate()
+        said = (
+            f"no answer within {timeout or 0:.0f} s"
+            if expired.timeout == timeout
+            else f"no progress for {expired.timeout:.0f} s (the other end stopped answering)"
         )
-    except subprocess.TimeoutExpired:
-        return None
-    except FileNotFoundError as exc:  # no git on PATH (or no directory to run it in)
-        return exc
-    return done.returncode, done.stdout, done.stderr
+        raise GitError(args, -1, said, where=where) from None
+    if process.returncode not in ok:
+        raise GitError(args, process.returncode, err.decode("utf-8", "replace"), where=where)
+    return process.returncode, out, err
 
 
-# Early answers: git commands started before anything asked for them (see start_early).
-_EarlyKey = tuple[tuple[str, ...], str, bytes]
-_early: dict[_EarlyKey, _EarlyCall] = {}
-_early_allowed = False
-_early_lock = threading.Lock()
-_asked: set[_EarlyKey] = set()  # commands run before they could start early
-# git commands that change no ref, config or index: running one leaves every early
-# answer as true as it was (merge-tree only adds objects, which nothing finds by name).
-READS_ONLY = frozenset(
-    {
-        "cat-file",
-        "diff",
-        "for-each-ref",
-        "log",
-        "ls-remote",
-        "merge-base",
-        "merge-tree",
-        "rev-list",
-        "rev-parse",
-        "shortlog",
-        "show",
-    }
-)
-
-
-class _EarlyCall:
-    """A git command started at once, writing into files in memory rather than pipes
-    (so git never waits for a reader, and no thread has to read for it), its answer
-    kept for whoever asks."""
-
-    def __init__(self, args: tuple[str, ...], cwd: str, input: bytes) -> None:
-        self._answer: _Answer = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()  # (a peek and a take may wait at once)
-        self._out, self._err = _memory_file(), _memory_file()
-        stdin = _memory_file() if input else None
-        try:
-            if stdin is not None:
-                stdin.write(input)
-                stdin.seek(0)
-            self._process = subprocess.Popen(
-                ["git", *SAFE_OPTIONS, *args],
-                cwd=cwd,
-                stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                stdout=self._out,
-                stderr=self._err,
-                env=git_env(),
-            )
-        except OSError:  # (no answer: the caller runs the command and says what failed)
-            self.drop()
-        finally:
-            if stdin is not None:
-                stdin.close()
-
-    def answer(self) -> _Answer:
-        """What git said (waited for); None when it could not be read."""
-        with self._lock:
-            process, self._process = self._process, None
-            if process is not None:
-                # Anything unexpected leaves no answer: the caller then runs it itself.
-                with contextlib.suppress(Exception):
-                    code = process.wait()
-                    self._answer = code, _contents(self._out), _contents(self._err)
-                self._out.close()
-                self._err.close()
-            return self._answer
-
-    def drop(self) -> None:
-        """Stop the command if it still runs; its answer will never be asked for."""
-        with self._lock:
-            process, self._process = self._process, None
-            if process is not None:
-                with contextlib.suppress(OSError):
-                    process.kill()
-                    process.wait()
-            self._out.close()
-            self._err.close()
-
-
-def _memory_file() -> BinaryIO:
-    """An anonymous file (in memory where the system has them)."""
-    if hasattr(os, "memfd_create"):
-        return os.fdopen(os.memfd_create("treemerge-git", os.MFD_CLOEXEC), "w+b")
-    import tempfile  # noqa: PLC0415 - where there are no memory files
-
-    return tempfile.TemporaryFile()
-
-
-def _contents(file: BinaryIO) -> bytes:
-    file.seek(0)
-    return file.read()
-
-
-def _early_key(args: Sequence[str], cwd: Path | str | None, input: bytes | None) -> _EarlyKey:
-    return tuple(args), os.fspath(cwd) if cwd is not None else "", input or b""
-
-
-def start_early(args: Sequence[str], *, cwd: Path | str, input: bytes = b"") -> None:
-    """Start `git ARGS` now, for the first caller that runs exactly this command (same
-    arguments, directory and input, default environment) to take its answer instead.
-
-    A command starts early when the caller's own start-up would otherwise keep git
-    waiting. The answer is what the command says at the moment it ran, which is what
-    it would say later as long as nothing changed in between; so only commands that
-    read start early, only after `allow_early`, and not once this process has run a
-    git command that may write (every early answer is then dropped: `forget_early`).
-    """
-    key = _early_key(args, cwd, input)
-    if not (_reads_only(args) and _wanted(key)):
-        return
-    call = _EarlyCall(*key)  # (not under the lock: a caller may be taking an answer)
-    with _early_lock:
-        wanted = _wanted(key)  # (still: no write, and nobody ran it meanwhile)
-        if wanted:
-            _early[key] = call
-    if not wanted:
-        call.drop()
-
-
-def _wanted(key: _EarlyKey) -> bool:
-    return _early_allowed and key not in _early and key not in _asked
-
-
-def allow_early() -> None:
-    """Let start_early start commands (until forget_early)."""
-    global _early_allowed  # noqa: PLW0603 - one switch for the process
-    with _early_lock:
-        _early_allowed = True
-
-
-def take_early(
-    args: Sequence[str], *, cwd: Path | str | None, input: bytes | None = None
-) -> _Answer:
-    """The early answer to exactly this command (waited for), which only one caller
-    gets; None when there is none (and then it will not start early any more: the
-    caller runs it itself)."""
-    if not _early_allowed:
-        return None
-    key = _early_key(args, cwd, input)
-    with _early_lock:
-        call = _early.pop(key, None)
-        if call is None:
-            _asked.add(key)
-    return call.answer() if call is not None else None
-
-
-def peek_early(args: Sequence[str], *, cwd: Path | str, input: bytes = b"") -> bytes | None:
-    """The output of an early command that succeeded (waited for), leaving the answer
-    for its caller; None when it is not running or failed."""
-    call = _early.get(_early_key(args, cwd, input))
-    answer = call.answer() if call is not None else None
-    return answer[1] if isinstance(answer, tuple) and answer[0] == 0 else None
-
-
-def forget_early(*, unless: Sequence[str] = ()) -> None:
-    """Drop every early answer not taken yet (nothing waits for them) and start no
-    more, unless the command about to run, `unless`, is one that only reads."""
-    global _early_allowed  # noqa: PLW0603 - one switch for the process
-    if _early_allowed and not _reads_only(unless):
-        with _early_lock:
-            _early_allowed = False
-            dropped = list(_early.values())
-            _early.clear()
-            _asked.clear()
-        for call in dropped:
-            call.drop()
-
-
-def _reads_only(args: Sequence[str]) -> bool:
-    """Whether `git ARGS` is one of READS_ONLY (after any `-c NAME=VALUE`)."""
-    i = 0
-    while i < len(args) and args[i] == "-c":
-        i += 2
-    return i < len(args) and args[i] in READS_ONLY
-
-
-def early_pending() -> list[tuple[str, ...]]:
-    """The early commands nobody has taken yet (what a plan guessed wrong).
-
-    (Under the lock: a plan may still be starting commands on its own thread.)"""
-    with _early_lock:
-        return [key[0] for key in _early]
+def _watch(process: GitProcess, *, timeout: float | None, stall: float) -> tuple[bytes, bytes]:
+    """Standard output and error of `process` (which reads no input), read as they come;
+    subprocess.TimeoutExpired (with the limit passed) when it runs past `timeout` or
+    writes nothing for `stall` seconds."""
+    assert process.stdout is not None
+    assert process.stderr is not None
+    streams = {process.stdout.fileno(): bytearray(), process.stderr.fileno(): bytearray()}
+    started = heard = time.monotonic()
+    with selectors.DefaultSelector() as selector:
+        for fd in streams:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            now = time.monotonic()
+            if timeout is not None and now - started >= timeout:
+                raise subprocess.TimeoutExpired(process.args, timeout)
+            if now - heard >= stall:
+                raise subprocess.TimeoutExpired(process.args, stall)
+            wait = stall - (now - heard)
+            if timeout is not None:
+                wait = min(wait, timeout - (now - started))
+            for key, _ in selector.select(wait):
+                data = os.read(key.fd, 65536)
+                if data:
+                    streams[key.fd] += data
+                    heard = time.monotonic()
+                else:
+                    selector.unregister(key.fd)
+    process.wait()
+    return bytes(streams[process.stdout.fileno()]), bytes(streams[process.stderr.fileno()])

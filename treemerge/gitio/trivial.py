@@ -28,14 +28,13 @@ pending work.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from treemerge.core.errors import GitError
 from treemerge.gitio.objects import TREE_MODE, Entry, ObjectStore, Tree, canonical_mode, is_tree
-from treemerge.gitio.run import SAFE_OPTIONS, git_env
+from treemerge.gitio.run import start_git
 
 Change = tuple[Entry | None, Entry | None]  # a path's entry (None: none) before, after
 
@@ -69,14 +68,7 @@ class Survey:
     )
 
     def __init__(self, repo: Path) -> None:
-        self._process = subprocess.Popen(
-            ["git", *SAFE_OPTIONS, *self.ARGS],
-            cwd=repo,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=git_env(),
-        )
+        self._process = start_git(self.ARGS, cwd=repo, where="next")
 
     def read(self, upstream: str, heads: Iterable[str]) -> dict[str, Pending]:
         """Each of `heads` (commits the repository has) with its work."""

@@ -9,14 +9,14 @@ tree's tags as `refs/tags/*`. Merge bases between trees are then one lookup away
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import NamedTuple
 
+from treemerge.core.config import MAIN_ID
 from treemerge.core.errors import GitError
-from treemerge.gitio.run import run_git
+from treemerge.gitio.run import far_end_options, is_remote, run_git
 
-MAIN = "main"
+MAIN = MAIN_ID  # the main tree's id (maintainers.cfg refuses it for a subsystem)
 # Settings of the workspace repository: never run maintenance on its own, never hooks.
 REPO_CONFIG = (
     ("gc.auto", "0"),
@@ -27,18 +27,14 @@ REPO_CONFIG = (
 )
 # How long one fetch or push may take before it counts as a failure (seconds).
 TRANSFER_TIMEOUT = 900
-SCP_LIKE = re.compile(r"^[\w.+-]+@[\w.-]+:")
+# How long a transfer with another machine may go without a word (progress included)
+# before it counts as hung: one server that accepts and never answers must not hold a
+# cron cycle (and its lock) for the whole TRANSFER_TIMEOUT.
+TRANSFER_STALL = 60.0
 
 
 def tree_ref(tree_id: str) -> str:
     return f"refs/trees/{tree_id}"
-
-
-def is_remote(location: str) -> bool:
-    """True for URLs and scp-like `user@host:path`; False for local paths and file://."""
-    if location.startswith("file://"):
-        return False
-    return "://" in location or bool(SCP_LIKE.match(location))
 
 
 def resolve_location(location: str, base: Path) -> str:
@@ -89,6 +85,22 @@ class WorkspaceRepo:
     def git(self, *args: str, where: str = "workspace", timeout: float | None = None) -> bytes:
         return run_git(list(args), cwd=self.path, where=where, timeout=timeout)
 
+    def transfer(self, command: str, url: str, *args: str, where: str) -> bytes:
+        """`git COMMAND [options] ARGS` with the tree at `url` (fetch, push, ls-remote):
+        hardened at the far end, bounded in time, and for another machine killed when
+        it goes quiet (fetch and push report progress while data moves)."""
+        options = far_end_options(command, url, checkout=where == MAIN)
+        remote = is_remote(url)
+        if remote and command in ("fetch", "push"):
+            options.append("--progress")
+        return run_git(
+            [command, *options, *args],
+            cwd=self.path,
+            where=where,
+            timeout=TRANSFER_TIMEOUT,
+            stall=TRANSFER_STALL if remote else None,
+        )
+
     def ref(self, tree_id: str) -> str | None:
         """The commit the workspace holds for a tree, or None before its first sync."""
         try:
@@ -107,9 +119,13 @@ class WorkspaceRepo:
         refspecs = [f"+refs/heads/{branch}:{tree_ref(tree_id)}"]
         if tags:
             refspecs.append("+refs/tags/*:refs/tags/*")
-        args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", url, *refspecs]
-        self.git(*args, where=tree_id, timeout=TRANSFER_TIMEOUT)
+        self.fetch_refs(url, refspecs, where=tree_id)
         return FetchResult(tree_id, old, self.ref(tree_id))
+
+    def fetch_refs(self, url: str, refspecs: list[str], *, where: str) -> None:
+        """Fetch `refspecs` from a tree (hardened at both ends: `far_end_options`)."""
+        options = ["--quiet", "--no-tags", "--no-write-fetch-head"]
+        self.transfer("fetch", url, *options, url, *refspecs, where=where)
 
     def write_commit_graph(self) -> None:
         """Refresh git's commit-graph file: merge bases and ranges over a long history
@@ -127,15 +143,13 @@ class WorkspaceRepo:
         return int(self.git("rev-list", "--count", f"{base}..{head}").decode().strip() or 0)
 
     def push(self, url: str, refspecs: list[str], *, where: str) -> None:
-        """Push to a tree. For a tree on this machine the receiving side runs with hooks
-        off too (a local push would otherwise run the tree's own hooks); a server's hooks
-        are its owner's policy and stay in force."""
-        options = ["--quiet", "--no-verify"]
-        if not is_remote(url):
-            options.append(f"--receive-pack=git -c core.hooksPath={os.devnull} receive-pack")
-        self.git("push", *options, url, *refspecs, where=where, timeout=TRANSFER_TIMEOUT)
+        """Push to a tree. For a tree on this machine the receiving side runs hardened
+        too (`far_end_options`: it would otherwise run the tree's hooks and config); a
+        server's hooks are its owner's policy and stay in force. Only the main tree, the
+        top maintainer's own, may have its checkout updated by the push."""
+        self.transfer("push", url, "--quiet", "--no-verify", url, *refspecs, where=where)
 
     def remote_refs(self, url: str, *, where: str) -> list[str]:
         """The ref names a remote (or local) repository advertises."""
-        out = self.git("ls-remote", url, where=where, timeout=TRANSFER_TIMEOUT)
+        out = self.transfer("ls-remote", url, url, where=where)
         return [line.split("\t", 1)[1] for line in out.decode().splitlines() if "\t" in line]
