@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from treemerge.core.schedule import ScheduleError, is_due, last_moment
+from treemerge.core.schedule import ScheduleError, check_schedule, is_due, last_moment
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 22, 10, 30, tzinfo=UTC)  # a Sunday
@@ -65,3 +65,41 @@ def test_is_due(schedule: str, last: str | None, due: bool) -> None:
 def test_bad_expressions(bad: str) -> None:
     with pytest.raises(ScheduleError):
         last_moment(bad, NOW)
+
+
+@pytest.mark.parametrize(
+    "good",
+    ["daily", "weekly", "monthly", "manual", "* * * * *", "*/5 1-3,7 1,15 jan-mar sun-sat"],
+)
+def test_check_schedule_accepts(good: str) -> None:
+    check_schedule(good)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("hourly", "expected daily, weekly, monthly, manual or a cron expression (5 fields)"),
+        ("0 6 * *", "or a cron expression (5 fields)"),
+        ("*/0 * * * *", "minute field '*/0': a step (after '/') is a number from 1, not '0'"),
+        ("*/x * * * *", "minute field '*/x': a step (after '/') is a number from 1, not 'x'"),
+        ("99 99 99 99 99", "minute field '99': 99 is out of range 0-59"),
+        ("0 25 * * *", "hour field '25': 25 is out of range 0-23"),
+        ("0 0 32 * *", "day of month field '32': 32 is out of range 1-31"),
+        ("0 0 * 0 *", "month field '0': 0 is out of range 1-12"),
+        ("0 0 * * 8", "day of week field '8': 8 is out of range 0-7"),
+        ("10-5 * * * *", "minute field '10-5': the range 10-5 runs backwards"),
+        ("0-99/5 * * * *", "minute field '0-99/5': 99 is out of range 0-59"),
+        ("1,,2 * * * *", "minute field '1,,2': expected a number, not ''"),
+        ("0 0 * * funday", "day of week field 'funday': expected a number or a name"),
+        ("0 0 * * ２", "day of week field '２': expected a number or a name, not '２'"),
+    ],
+)
+def test_check_schedule_names_the_field(bad: str, message: str) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        check_schedule(bad)
+    assert message in str(caught.value)
+
+
+def test_a_zero_step_is_a_schedule_error_not_a_crash() -> None:
+    with pytest.raises(ScheduleError):
+        last_moment("*/0 * * * *", NOW)

@@ -16,12 +16,29 @@ from treemerge.cli.output import check_writable, console, safe, write_file
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from treemerge.core.pullplan import pull_date
 from treemerge.core.pullreq import PullRequest
+from treemerge.core.refname import tag_name_problem
+
+
+def _tag_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A --tag git can create under refs/tags/ and pushes without surprise: never an
+    option to git, never a name under refs/ (refs/heads/... would push a tag that
+    blocks pushes to a branch)."""
+    if value is not None:
+        problem = tag_name_problem(value)
+        if problem is not None:
+            raise click.BadParameter(f"{value!r} is no tag name: it {problem}")
+    return value
 
 
 @click.command("request-pull")
 @click.argument("subsystem")
 @click.option("--head", metavar="REV", help="Pull REV instead of the synced tree's head.")
-@click.option("--tag", metavar="NAME", help="Tag name (default SUBSYS-for-UPSTREAM-DATE[-N]).")
+@click.option(
+    "--tag",
+    metavar="NAME",
+    callback=_tag_name,
+    help="Tag name (default SUBSYS-for-UPSTREAM-DATE[-N]).",
+)
 @click.option(
     "--message",
     "message_file",

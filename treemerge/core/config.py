@@ -16,15 +16,20 @@ from typing import NamedTuple
 
 from treemerge.core.errors import ConfigError
 from treemerge.core.model import Diagnostic
+from treemerge.core.refname import refname_problem, subsystem_id_problem
+from treemerge.core.schedule import ScheduleError, check_schedule
 
 SECTION_HEADER = re.compile(r"\[\s*([A-Za-z][\w-]*)(?:\s+\"([^\"\\]*)\")?\s*\]\s*")
 KEY_LINE = re.compile(r"([A-Za-z][\w.-]*)\s*[=:]\s*(.*)")
 SUBSYSTEM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-CRON_FIELD = re.compile(r"[0-9A-Za-z*/,-]+")
-
-SCHEDULES = ("daily", "weekly", "monthly", "manual")
+# The main tree's id: `upstream = main`, its workspace ref refs/trees/main. No subsystem
+# may take it (in any case: on a case-insensitive file system the refs are one file).
+MAIN_ID = "main"
+BYTE_ORDER_MARK = "\ufeff"
 DELIVERY_METHODS = ("email", "github", "gitea", "none")
 SMTP_ENCRYPTIONS = ("none", "ssl", "tls")
+# Where the integration test command runs: none is an explicit opt-out, never a fallback.
+SANDBOXES = ("bubblewrap", "none")
 KEYS: dict[str, tuple[str, ...]] = {
     "main": ("url", "branch", "maintainers-file", "to", "cc"),
     "delivery": (
@@ -38,7 +43,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "repo",
         "attempts",
     ),
-    "integration": ("order", "test-command"),
+    "integration": ("order", "test-command", "sandbox"),
     "subsystem": (
         "title",
         "maintainers",
@@ -103,6 +108,7 @@ class DeliveryConfig(NamedTuple):
 class IntegrationConfig(NamedTuple):
     order: tuple[str, ...] = ()
     test_command: str | None = None
+    sandbox: str = "bubblewrap"  # one of SANDBOXES
 
 
 class SubsystemConfig(NamedTuple):
@@ -115,7 +121,7 @@ class SubsystemConfig(NamedTuple):
     status: str = ""
     tree: str | None = None
     branch: str = "master"
-    upstream: str = "main"
+    upstream: str = MAIN_ID
     schedule: str = "manual"
     files: tuple[Value, ...] = ()
     exclude: tuple[Value, ...] = ()
@@ -182,7 +188,8 @@ def read_sections(text: str, file: str) -> list[RawSection]:
 
 def parse_config(text: str, file: str = "maintainers.cfg") -> Config:
     """A validated configuration. Raises ConfigError naming file, line and key."""
-    raw = read_sections(text, file)
+    # A byte-order mark is no part of line 1 (some Windows editors write one).
+    raw = read_sections(text.removeprefix(BYTE_ORDER_MARK), file)
     by_kind: dict[str, list[RawSection]] = {}
     for section in raw:
         if section.kind not in KEYS:
@@ -232,7 +239,7 @@ def _main(section: RawSection, file: str) -> MainConfig:
     maintainers_file = values.get("maintainers-file")
     return MainConfig(
         url=url.text,
-        branch=_text(values, "branch", "master"),
+        branch=_branch(values, file),
         maintainers_file=maintainers_file.text if maintainers_file else None,
         to=values["to"].items() if "to" in values else (),
         cc=values["cc"].items() if "cc" in values else (),
@@ -264,26 +271,18 @@ def _integration(sections: list[RawSection], file: str) -> IntegrationConfig:
     return IntegrationConfig(
         order=values["order"].words() if "order" in values else (),
         test_command=command.text if command and command.text else None,
+        sandbox=_choice(values, "sandbox", SANDBOXES, "bubblewrap", file),
     )
 
 
 def _subsystem(section: RawSection, file: str) -> SubsystemConfig:
-    ident = section.name or ""
-    if not SUBSYSTEM_ID.fullmatch(ident):
-        raise ConfigError(
-            file,
-            section.line,
-            f"bad subsystem id {ident!r}: use letters, digits, '.', '_' and '-'",
-        )
+    ident = _subsystem_id(section, file)
     values = section.values
     schedule = _text(values, "schedule", "manual")
-    if schedule not in SCHEDULES and not _is_cron(schedule):
-        raise ConfigError(
-            file,
-            values["schedule"].line,
-            "expected daily, weekly, monthly, manual or a cron expression (5 fields)",
-            key="schedule",
-        )
+    try:
+        check_schedule(schedule)
+    except ScheduleError as exc:
+        raise ConfigError(file, values["schedule"].line, str(exc), key="schedule") from None
     return SubsystemConfig(
         id=ident,
         line=section.line,
@@ -293,14 +292,57 @@ def _subsystem(section: RawSection, file: str) -> SubsystemConfig:
         lists=values["list"].items() if "list" in values else (),
         status=_text(values, "status", ""),
         tree=_text(values, "tree", "") or None,
-        branch=_text(values, "branch", "master"),
-        upstream=_text(values, "upstream", "main"),
+        branch=_branch(values, file),
+        upstream=_text(values, "upstream", MAIN_ID),
         schedule=schedule,
         files=_pattern_values(values.get("files")),
         exclude=_pattern_values(values.get("exclude")),
         regex=_pattern_values(values.get("regex")),
         forge_fork=_text(values, "forge-fork", "") or None,
     )
+
+
+def _subsystem_id(section: RawSection, file: str) -> str:
+    """The section's id, refused unless git takes it as part of a ref name (it names the
+    workspace ref refs/trees/<id> and starts its pull requests' tag names)."""
+    ident = section.name or ""
+    if not SUBSYSTEM_ID.fullmatch(ident):
+        raise ConfigError(
+            file,
+            section.line,
+            f"bad subsystem id {ident!r}: use letters, digits, '.', '_' and '-'",
+        )
+    problem = subsystem_id_problem(ident)
+    if problem is not None:
+        raise ConfigError(
+            file,
+            section.line,
+            f"bad subsystem id {ident!r}: it {problem}, which git refuses in a ref name "
+            f"(refs/trees/{ident})",
+        )
+    if ident.lower() == MAIN_ID:
+        raise ConfigError(
+            file,
+            section.line,
+            f"subsystem id {ident!r} is taken: {MAIN_ID!r} names the main tree "
+            f"([main], `upstream = {MAIN_ID}`); give the subsystem another id",
+        )
+    return ident
+
+
+def _branch(values: dict[str, Value], file: str) -> str:
+    """`branch =`, refused unless git takes refs/heads/<branch> as a ref name."""
+    branch = _text(values, "branch", "master")
+    problem = "starts with '-'" if branch.startswith("-") else None
+    problem = problem or refname_problem(f"refs/heads/{branch}")
+    if problem is not None:
+        raise ConfigError(
+            file,
+            values["branch"].line,
+            f"{branch!r} is no branch name git accepts: refs/heads/{branch} {problem}",
+            key="branch",
+        )
+    return branch
 
 
 def _pattern_values(value: Value | None) -> tuple[Value, ...]:
@@ -316,8 +358,9 @@ def _pattern_values(value: Value | None) -> tuple[Value, ...]:
 
 def _check_references(config: Config, raw: list[RawSection], file: str) -> None:
     ids = {s.id for s in config.subsystems}
+    _check_case_collisions(config.subsystems, file)
     for sub in config.subsystems:
-        if sub.upstream != "main" and sub.upstream not in ids:
+        if sub.upstream != MAIN_ID and sub.upstream not in ids:
             line = _line_of(raw, sub.id, "upstream", sub.line)
             raise ConfigError(
                 file,
@@ -328,19 +371,34 @@ def _check_references(config: Config, raw: list[RawSection], file: str) -> None:
     for sub in config.subsystems:
         chain = [sub.id]
         upstream = sub.upstream
-        while upstream != "main":
+        while upstream != MAIN_ID:
             if upstream in chain:
                 line = _line_of(raw, sub.id, "upstream", sub.line)
                 loop = " -> ".join([*chain, upstream])
                 raise ConfigError(file, line, f"upstreams form a loop: {loop}", key="upstream")
             chain.append(upstream)
             parent = config.subsystem(upstream)
-            upstream = parent.upstream if parent else "main"
+            upstream = parent.upstream if parent else MAIN_ID
     for name in config.integration.order:
         if name not in ids:
             section = next(s for s in raw if s.kind == "integration")
             raise ConfigError(
                 file, section.values["order"].line, f"unknown subsystem {name!r}", key="order"
+            )
+
+
+def _check_case_collisions(subsystems: tuple[SubsystemConfig, ...], file: str) -> None:
+    """Two ids that differ only in case would share one workspace ref on a file system
+    that ignores case (macOS, Windows): one tree's head would overwrite the other's."""
+    first: dict[str, SubsystemConfig] = {}
+    for sub in subsystems:
+        other = first.setdefault(sub.id.lower(), sub)
+        if other is not sub:
+            raise ConfigError(
+                file,
+                sub.line,
+                f"subsystem id {sub.id!r} differs from {other.id!r} (line {other.line}) "
+                "only in case: git refs of the two would collide",
             )
 
 
@@ -370,11 +428,6 @@ def _choice(
 def _is_number(text: str) -> bool:
     # ASCII digits only: str.isdigit() is also true of "²", which int() refuses.
     return text.isascii() and text.isdigit()
-
-
-def _is_cron(text: str) -> bool:
-    fields = text.split()
-    return len(fields) == 5 and all(CRON_FIELD.fullmatch(f) for f in fields)
 
 
 def config_diagnostic(error: ConfigError) -> Diagnostic:

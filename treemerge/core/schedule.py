@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+SCHEDULES = ("daily", "weekly", "monthly", "manual")
 # How far back a cron expression is searched for its latest moment.
 SEARCH_DAYS = 366
 RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 NAMES = {
     3: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
     4: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
@@ -70,32 +72,59 @@ def _cron_last(expression: str, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
+def check_schedule(schedule: str) -> None:
+    """Raises ScheduleError unless `schedule` is a schedule name or a cron expression
+    every field of which is within its range (with steps of 1 or more)."""
+    if schedule in SCHEDULES:
+        return
+    fields = schedule.split()
+    if len(fields) != 5:
+        raise ScheduleError(f"expected {', '.join(SCHEDULES)} or a cron expression (5 fields)")
+    for index, text in enumerate(fields):
+        _field(text, index)
+
+
 def _field(text: str, index: int) -> Callable[[int], bool]:
-    low, high = RANGES[index]
-    allowed: set[int] = set()
-    for part in text.lower().split(","):
-        body, _, step_text = part.partition("/")
-        step = int(step_text) if step_text.isdigit() else 1
-        if step_text and not step_text.isdigit():
-            raise ScheduleError(f"bad step in {text!r}")
-        if body == "*":
-            first, last = low, high
-        else:
-            first_text, _, last_text = body.partition("-")
-            first = _value(first_text, index)
-            last = _value(last_text, index) if last_text else (high if step_text else first)
-        if not (low <= first <= high and low <= last <= high):
-            raise ScheduleError(f"{text!r} is out of range {low}-{high}")
-        allowed.update(range(first, last + 1, step))
-    if index == 4 and 7 in allowed:
-        allowed.add(0)
+    """The values a cron field allows; ScheduleError names the field and the mistake."""
+    try:
+        allowed = _values(text, index)
+    except ScheduleError as exc:
+        raise ScheduleError(f"{FIELD_NAMES[index]} field {text!r}: {exc}") from None
     return allowed.__contains__
 
 
+def _values(text: str, index: int) -> set[int]:
+    low, high = RANGES[index]
+    allowed: set[int] = set()
+    for part in text.lower().split(","):
+        body, slash, step_text = part.partition("/")
+        step = 1
+        if slash:
+            if not (step_text.isascii() and step_text.isdigit()) or int(step_text) < 1:
+                raise ScheduleError(f"a step (after '/') is a number from 1, not {step_text!r}")
+            step = int(step_text)
+        if body == "*":
+            first, last = low, high
+        else:
+            first_text, dash, last_text = body.partition("-")
+            first = _value(first_text, index)
+            last = _value(last_text, index) if dash else (high if slash else first)
+        for value in (first, last):
+            if not low <= value <= high:
+                raise ScheduleError(f"{value} is out of range {low}-{high}")
+        if first > last:
+            raise ScheduleError(f"the range {first}-{last} runs backwards")
+        allowed.update(range(first, last + 1, step))
+    if index == 4 and 7 in allowed:
+        allowed.add(0)
+    return allowed
+
+
 def _value(text: str, index: int) -> int:
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     names = NAMES.get(index, [])
     if text in names:
         return names.index(text) + (1 if index == 3 else 0)
-    raise ScheduleError(f"{text!r} is not a number{' or a name' if names else ''}")
+    what = "a number or a name" if names else "a number"
+    raise ScheduleError(f"expected {what}, not {text!r}")
