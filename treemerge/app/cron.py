@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from treemerge.app.integration import build_next
 from treemerge.app.project import Project
@@ -69,9 +70,8 @@ class Busy(TreemergeError):
 def workspace_lock(workspace: Path) -> Iterator[None]:
     """An exclusive lock for the run. The kernel drops it when the holder dies, however
     it dies, so a killed run never blocks the next one."""
-    workspace.mkdir(parents=True, exist_ok=True)
     path = workspace / LOCK_FILE
-    with path.open("a+") as handle:
+    with _open_lock(path) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -83,6 +83,18 @@ def workspace_lock(workspace: Path) -> Iterator[None]:
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         yield
+
+
+def _open_lock(path: Path) -> TextIO:
+    """The lock file, opened for writing its holder's pid (created when missing); a
+    lock that cannot be opened (a directory of that name, no permission) is the user's
+    to fix: say which path and why."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UsageError(f"cannot open the cron lock {path}: {reason}") from None
 
 
 def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
@@ -225,7 +237,12 @@ def _integrate(project: Project, log: Logger) -> None:
 
 
 def _status(project: Project, log: Logger) -> None:
-    for row in status(project):
+    try:
+        rows = status(project)
+    except TreemergeError as exc:
+        log(Step("status", None, "failed", str(exc), notable=True))
+        return
+    for row in rows:
         if row.tree == "main" or row.error:
             continue
         log(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from treemerge.app.check import judge_range
@@ -44,7 +43,9 @@ class TreeStatus:
 
 
 def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
-    """One row per tree; a tree that cannot be judged gets its error, not an exception."""
+    """One row per tree; a tree that cannot be judged gets its error, not an exception.
+    Ownership that cannot be used (a ConfigError naming file and line) is no one tree's
+    problem: it is raised, as `check` raises it."""
     rows = []
     workspace = project.workspace
     workspace.ensure()
@@ -62,8 +63,7 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
             rows.append(TreeStatus(tree.id, tree.upstream, head))
     for upstream in {tree.upstream for _, tree, _ in judged}:
         if upstream in synced:
-            with suppress(TreemergeError):  # reported per tree below
-                project.ownership_at(synced[upstream])  # compiled once, before the threads
+            _compile_ownership(project, synced[upstream])
 
     def judge(item: tuple[int, Tree, str]) -> TreeStatus:
         _, tree, head = item
@@ -102,6 +102,8 @@ def _subsystem_status(
         tip = synced.get(upstream) or project.synced(upstream)  # (its error when missing)
         result = judge_range(project, tree, upstream, tip, head)
         _, behind = project.history().ahead_behind(head, tip)
+    except ConfigError:
+        raise
     except TreemergeError as exc:
         return TreeStatus(tree, upstream, head, error=exc.message)
     return TreeStatus(

@@ -35,7 +35,7 @@ def create_tree(project: Project, subsystem: str, *, at: str | None, cwd: Path) 
         if project.workspace.remote_refs(location, where=subsystem):
             raise UsageError(f"refusing to create {subsystem} at {location}: it already has refs")
     else:
-        _prepare_local(Path(location.removeprefix("file://")), subsystem, tree.branch)
+        _prepare_local(local, subsystem, tree.branch)
     project.workspace.push(
         location,
         [
@@ -58,7 +58,30 @@ def _location(tree: Tree, at: str | None, cwd: Path) -> str:
     return str((cwd / at).resolve())
 
 
+def _refuse_non_directory(path: Path, subsystem: str) -> None:
+    """A tree is a directory: a file where it, or a directory above it, should be is
+    the user's to move (git would fail on it halfway)."""
+    for place in (path, *path.parents):
+        if place.exists():
+            if not place.is_dir():
+                what = "it is" if place == path else f"{place} is"
+                raise UsageError(
+                    f"cannot create {subsystem} at {path}: {what} a file, not a directory"
+                )
+            return
+
+
 def _prepare_local(path: Path, subsystem: str, branch: str) -> None:
+    try:
+        _check_empty(path, subsystem)
+    except OSError as exc:
+        raise UsageError(f"cannot create {subsystem} at {path}: {exc.strerror}") from None
+    if not (path / "HEAD").exists() and not (path / ".git").exists():
+        run_git(["init", "-q", "--bare", "-b", branch, str(path)], where=subsystem)
+
+
+def _check_empty(path: Path, subsystem: str) -> None:
+    """Refuse a directory that holds anything but a repository without history."""
     if path.exists() and any(path.iterdir()):
         if (path / "HEAD").exists() or (path / ".git").exists():
             refs = run_git(["for-each-ref", "--count=1"], cwd=path, where=subsystem)
@@ -70,8 +93,6 @@ def _prepare_local(path: Path, subsystem: str, branch: str) -> None:
             raise UsageError(
                 f"refusing to create {subsystem} at {path}: the directory is not empty"
             )
-    if not (path / "HEAD").exists() and not (path / ".git").exists():
-        run_git(["init", "-q", "--bare", "-b", branch, str(path)], where=subsystem)
 
 
 def _fresh(project: Project, tree_id: str) -> str:

@@ -10,7 +10,7 @@ from treemerge.app.check import check_subsystem
 from treemerge.app.project import open_project
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
-from treemerge.core.check import CheckResult
+from treemerge.core.check import CheckResult, owner_list
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
 
 STYLE = {"owned": "green", "acked": "cyan", "foreign": "bold red"}
@@ -52,7 +52,7 @@ def render(result: CheckResult, *, quiet: bool) -> None:
         if quiet and item.status != "foreign":
             continue
         line = safe(f"  {item.status:<8}", STYLE[item.status]) + safe(item.path)
-        line += safe(f"  ({', '.join(item.owners)})", "dim")
+        line += safe(f"  ({owner_list(item.owners)})", "dim")
         if item.acks:
             line += safe(f"  acked by {', '.join(item.acks)}")
         shas = ", ".join(c[:12] for c in item.commits) or "no commit found"

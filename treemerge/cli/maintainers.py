@@ -107,14 +107,18 @@ def export(fmt: str, output: Path | None, rev: str | None, maintainers_file: Pat
 
     Computed from the tree at --rev: every path gets the maintainers of its most
     specific section, with as few rules as CODEOWNERS' last-match-wins reading needs.
+    With --json: {"format", "rules": [{"pattern", "owners"}], "text"} (the file is
+    still written to -o FILE).
     """
     if output is not None:
         check_writable(output)
-    text = codeowners(
+    exported = codeowners(
         maintainers=maintainers_file, config_path=settings().config, rev=rev, cwd=Path.cwd()
     )
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_file(output, text)
+    if output is not None:
+        write_file(output, exported.text)
+    if settings().json:
+        write_json(exported.as_dict())
+    elif output is None:
+        sys.stdout.write(exported.text)
     return EXIT_OK

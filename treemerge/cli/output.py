@@ -31,7 +31,9 @@ def console(*, stderr: bool = False) -> Console:
         # Off a terminal, lines are as long as they need to be (no wrapping into columns).
         width=None if stream.isatty() else WIDE,
         force_terminal=True if color else None,
-        no_color=color is False,
+        # None (no --color/--no-color) leaves it to rich, which honours NO_COLOR; an
+        # explicit --color wins over NO_COLOR.
+        no_color=None if color is None else not color,
         highlight=False,
         soft_wrap=True,
         emoji=False,

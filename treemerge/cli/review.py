@@ -8,11 +8,12 @@ from typing import TextIO
 import click
 
 from treemerge.app.audit import audit
-from treemerge.app.merge import merge_pull, problems
+from treemerge.app.merge import MergeResult, merge_pull, problems
 from treemerge.app.project import open_project
-from treemerge.app.review import Review, resolve_target, review_pull
+from treemerge.app.review import Review, received_request, resolve_target, review_pull
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
+from treemerge.core.check import owner_list
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
 
 TARGET_HELP = "SUBSYS (its latest pull tag), a pull tag, or a tree URL (with --tag)."
@@ -70,12 +71,12 @@ def render_review(review: Review) -> None:
             out.print(
                 safe("    foreign  ", "bold red")
                 + safe(entry.path)
-                + safe(f"  ({', '.join(entry.owners)})", "dim")
+                + safe(f"  ({owner_list(entry.owners)})", "dim")
             )
     if review.conflicts:
         out.print(safe(f"  merge      conflicts with {target.upstream}:", "bold red"))
         for path, owners in review.conflicts:
-            out.print(safe(f"    {path}") + safe(f"  ({', '.join(owners)})", "dim"))
+            out.print(safe(f"    {path}") + safe(f"  ({owner_list(owners)})", "dim"))
     else:
         out.print(safe(f"  merge      clean into {target.upstream} ({review.upstream_head[:12]})"))
     for warning in review.warnings:
@@ -148,7 +149,7 @@ def audit_command(since: str | None, upstream: str) -> int:
             out.print(safe(f"{merge.commit[:12]}  {merge.subsystem:<12} ") + safe(verdict, style))
             for entry in merge.check.files:
                 if entry.status == "foreign":
-                    out.print(safe(f"    foreign  {entry.path}  ({', '.join(entry.owners)})"))
+                    out.print(safe(f"    foreign  {entry.path}  ({owner_list(entry.owners)})"))
         if not merges and not settings().quiet:
             out.print(safe("no merges of subsystem trees found"))
     return EXIT_FINDINGS if any(m.check.violations for m in merges) else EXIT_OK

@@ -74,6 +74,14 @@ class CheckResult(NamedTuple):
         }
 
 
+NO_OWNER = "no owner"
+
+
+def owner_list(owners: Sequence[str]) -> str:
+    """Owners as human output shows them: comma-separated, or "no owner"."""
+    return ", ".join(owners) or NO_OWNER
+
+
 def paths_of(changes: Sequence[Change]) -> dict[str, str]:
     """Every path the net change touches, with its change letter (sorted by path)."""
     found: dict[str, str] = {}

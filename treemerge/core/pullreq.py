@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal, NamedTuple
 
-from treemerge.core.check import CheckResult
+from treemerge.core.check import CheckResult, owner_list
 from treemerge.core.escape import compiled, escape_each, escape_keeping_lines, escape_text
 
 RULE = "-" * 64
@@ -133,7 +133,7 @@ class PullRequest(NamedTuple):
         for entry in check.files:
             if entry.status == "owned":
                 continue
-            owners = ", ".join(entry.owners) or "no owner"
+            owners = owner_list(entry.owners)
             commits = ", ".join([c[:12] for c in entry.commits])
             if entry.status == "acked":
                 lines.append(
@@ -168,9 +168,7 @@ class PullRequest(NamedTuple):
             return [*lines, "  merges cleanly."]
         for conflict in self.conflicts:
             lines.append(f"  with {conflict.against}:")
-            lines += [
-                f"    {path} ({', '.join(owners) or 'no owner'})" for path, owners in conflict.paths
-            ]
+            lines += [f"    {path} ({owner_list(owners)})" for path, owners in conflict.paths]
         return lines
 
     def render_markdown(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from treemerge.core.check import owner_list
 from treemerge.core.escape import escape_text
 
 TEMPLATE = "next.html.j2"
@@ -53,7 +54,7 @@ class TreeView:
     name: str
     state: str  # "merged" | "fallback" | "left-out"
     head: str
-    used_head: str
+    used_head: str  # "" unless another head than `head` was merged
     commits: str
     conflicts: tuple[Conflict, ...]
     test_status: str | None
@@ -163,11 +164,13 @@ def _tree_view(tree: Mapping[str, Any]) -> TreeView:
         state = "fallback" if tree.get("fallback") else "merged"
     test = tree.get("test") or {}
     commits = tree.get("commits")
+    head = str(tree.get("head") or "")
+    used_head = str(tree.get("used_head") or "")
     return TreeView(
         name=str(tree.get("subsystem", "")),
         state=state,
-        head=str(tree.get("head") or ""),
-        used_head=str(tree.get("used_head") or ""),
+        head=head,
+        used_head="" if used_head == head else used_head,
         commits="" if commits is None else str(commits),
         conflicts=tuple(_conflict(conflict) for conflict in tree.get("conflicts") or ()),
         test_status=str(test["status"]) if test.get("status") else None,
@@ -178,6 +181,6 @@ def _tree_view(tree: Mapping[str, Any]) -> TreeView:
 def _conflict(conflict: Mapping[str, Any]) -> Conflict:
     return Conflict(
         path=str(conflict.get("path", "")),
-        owners=", ".join(str(owner) for owner in conflict.get("owners") or ()),
+        owners=owner_list([str(owner) for owner in conflict.get("owners") or ()]),
         conflicts_with=", ".join(str(other) for other in conflict.get("with") or ()),
     )
