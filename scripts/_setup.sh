@@ -36,5 +36,26 @@ ensure_venv() {
         fi
         echo "$want" > "$stamp"
     fi
+    ensure_bubblewrap "$root/.venv/bubblewrap.log"
     export PATH="$root/.venv/bin:$PATH"
+}
+
+# `next` runs the integration test command in a bubblewrap sandbox (docs/operations.md,
+# "What runs where"), and the tests check that sandbox: install bwrap where it is missing
+# and we may (root, with apt-get), else say how. Not fatal: only that command needs it.
+ensure_bubblewrap() {
+    local log=$1
+    command -v bwrap >/dev/null && return 0
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        echo "installing bubblewrap, the sandbox of the integration test command (log: $log) ..." >&2
+        local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap)
+        # (A fresh machine may have no package lists yet: update them only then.)
+        if { "${install[@]}" || { apt-get update -q && "${install[@]}"; }; } \
+               > "$log" 2>&1 < /dev/null; then
+            return 0
+        fi
+        tail -n 20 "$log" >&2
+    fi
+    echo "bubblewrap (bwrap) is not installed; treemerge runs the integration test command" \
+         "in it. Install it: apt-get install bubblewrap (or your system's package)." >&2
 }

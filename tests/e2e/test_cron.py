@@ -32,7 +32,7 @@ def make_fixture(tmp_path: Path, delivery: str = "method = none\n") -> Fixture:
         tmp_path / "nova", config, commits=40, files=150, releases=2, scenarios=SCENARIOS
     )
     text = fixture.config.read_text(encoding="utf-8")
-    text = text.replace("test-command = python -m compileall -q nova\n", "")
+    text = text.replace("test-command = python -P -m compileall -q nova\n", "")
     text = text.replace("[delivery]\nmethod = none\n", f"[delivery]\n{delivery}")
     fixture.config.write_text(text, encoding="utf-8")
     return fixture

@@ -364,11 +364,14 @@ class _Run:
             return None
         from treemerge.app.testrun import TestRun, run_test  # noqa: PLC0415 - with a command
 
-        key = f"{tree} {self.command}"
+        sandbox = self.project.config.integration.sandbox
+        # (Verdicts of another sandbox setting, or of the archive-made checkouts of old,
+        # are not this one's.)
+        key = f"{tree} {sandbox} {self.command}"
         known = self.tested.get(key)
         if known is not None:
             return TestRun(str(known["status"]), str(known["output"]), 0.0)
-        result = run_test(self.project.workspace.path, step, self.command)
+        result = run_test(self.project.workspace.path, step, self.command, sandbox=sandbox)
         self.tested[key] = {"status": result.status, "output": result.output}
         return result
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from treemerge.gitio.run import run_git
+from treemerge.app.sandbox_run import runner
+from treemerge.gitio.checkout import CheckoutError, check_out
 
 # The test command is the top maintainer's own (maintainers.cfg); it gets this long.
 TEST_TIMEOUT = 1800
 OUTPUT_LINES = 40
+OUTPUT_TAIL = 64 * 1024  # bytes of its output read back, enough for OUTPUT_LINES lines
 
 
 @dataclass(frozen=True)
@@ -27,31 +26,41 @@ class TestRun:
         return {"status": self.status, "output": self.output, "seconds": round(self.seconds, 2)}
 
 
-def run_test(repo: Path, commit: str, command: str, *, timeout: float = TEST_TIMEOUT) -> TestRun:
-    """Run `command` (a shell command line) in a fresh copy of `commit`'s tree.
+def run_test(
+    repo: Path,
+    commit: str,
+    command: str,
+    *,
+    timeout: float = TEST_TIMEOUT,
+    sandbox: str = "bubblewrap",
+) -> TestRun:
+    """Run `command` (a shell command line) on a fresh checkout of `commit`'s tree.
 
-    The tree is unpacked from `git archive` with tarfile's `data` filter: no file lands
-    outside the directory and no symlink is followed out of it. A tree that cannot be
-    unpacked so (a link pointing out of it, a name the file system refuses) fails the
-    step, saying why, and the command does not run.
+    The checkout holds exactly the tree (written from its objects: no attributes, no
+    filters, symlinks as symlinks). The command runs in a bubblewrap sandbox that sees
+    that checkout and nothing else of the user's, unless `sandbox` is "none"; when no
+    sandbox can be made, SandboxUnavailable is raised and nothing runs. A tree that
+    cannot be written out (a name the file system refuses) fails the step, saying why,
+    and the command does not run.
     """
-    archive = run_git(["archive", "--format=tar", commit], cwd=repo, where="next")
+    start = runner(sandbox)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="treemerge-next-") as tmp:
+    # (The command may leave files it cannot remove behind: cleaning up must not fail.)
+    with tempfile.TemporaryDirectory(prefix="treemerge-next-", ignore_cleanup_errors=True) as tmp:
+        checkout = Path(tmp) / "checkout"
         try:
-            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                tar.extractall(tmp, filter="data")
-        except (tarfile.TarError, OSError) as error:
+            check_out(repo, commit, checkout)
+        except CheckoutError as error:
             # The tree's names are untrusted text: the report escapes them when shown.
-            why = f"cannot unpack {commit[:12]} for the test command: {error}"
+            why = f"cannot check out {commit[:12]} for the test command: {error}"
             return TestRun("failed", why, time.monotonic() - started)
-        try:
-            # The command line is the top maintainer's own (maintainers.cfg): a shell one.
-            done = subprocess.run(  # noqa: S602
-                command, shell=True, cwd=tmp, capture_output=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired:
-            return TestRun("failed", f"timed out after {timeout:.0f} s", time.monotonic() - started)
-    said = (done.stdout + done.stderr).decode("utf-8", "replace").splitlines()
-    status = "passed" if done.returncode == 0 else "failed"
-    return TestRun(status, "\n".join(said[-OUTPUT_LINES:]), time.monotonic() - started)
+        # Its output goes to a file outside the checkout: bounded by the file size limit.
+        with open(Path(tmp) / "output", "w+b") as output:
+            code = start.run(command, checkout, output, timeout=timeout)
+            output.seek(max(0, output.seek(0, 2) - OUTPUT_TAIL))
+            said = output.read().decode("utf-8", "replace").splitlines()
+    seconds = time.monotonic() - started
+    if code is None:
+        said.append(f"timed out after {timeout:.0f} s")
+    status = "passed" if code == 0 else "failed"
+    return TestRun(status, "\n".join(said[-OUTPUT_LINES:]), seconds)
