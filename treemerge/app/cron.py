@@ -21,10 +21,10 @@ from typing import TextIO
 from treemerge.app.integration import build_next
 from treemerge.app.project import Project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
-from treemerge.app.send import RECORDS_FILE, records, send_pull
+from treemerge.app.send import records, records_kept, send_pull
 from treemerge.app.status import status
 from treemerge.app.sync import sync
-from treemerge.core.errors import TreemergeError
+from treemerge.core.errors import TreemergeError, UsageError
 from treemerge.core.schedule import ScheduleError, is_due
 from treemerge.failpoints import failpoint
 from treemerge.store.files import atomic_write
@@ -204,7 +204,7 @@ def _send(project: Project, subsystem: str, now: dt.datetime, log: Logger) -> No
 
 
 def _last_pull(project: Project, subsystem: str) -> PullRecord | None:
-    if not (project.workspace.workspace / RECORDS_FILE).exists():
+    if not records_kept(project):
         return None
     store = records(project)
     try:

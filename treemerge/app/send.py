@@ -15,7 +15,7 @@ from treemerge.core.pullreq import PullRequest
 from treemerge.deliver import DeliveryError, PullMessage
 from treemerge.failpoints import failpoint
 from treemerge.store.files import atomic_write
-from treemerge.store.records import PullRecord, Records
+from treemerge.store.records import PullRecord, Records, has_records
 
 RECORDS_FILE = "records.db"
 PULLS_DIR = "pulls"
@@ -29,6 +29,11 @@ class SendOutcome:
 
 def records(project: Project) -> Records:
     return Records(project.workspace.workspace / RECORDS_FILE)
+
+
+def records_kept(project: Project) -> bool:
+    """Whether the workspace keeps records yet (a StoreError when they were lost)."""
+    return has_records(project.workspace.workspace / RECORDS_FILE)
 
 
 def send_pull(project: Project, pull: PullRequest, *, method: str | None = None) -> SendOutcome:
@@ -150,7 +155,7 @@ def _to_forge(kind: str, project: Project, message: PullMessage) -> str:
 def mark_merged(project: Project) -> list[PullRecord]:
     """Pulls whose head the upstream now contains become `merged` (by reachability:
     however and by whomever they were merged)."""
-    if not (project.workspace.workspace / RECORDS_FILE).exists():
+    if not records_kept(project):
         return []
     store = records(project)
     history = project.history()

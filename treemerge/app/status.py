@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 
 from treemerge.app.check import judge_range
 from treemerge.app.project import Project, Tree
-from treemerge.app.send import RECORDS_FILE, records
+from treemerge.app.send import records, records_kept
 from treemerge.background import map_parallel
-from treemerge.core.errors import TreemergeError
+from treemerge.core.errors import ConfigError, TreemergeError
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,20 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
     return rows
 
 
+def _compile_ownership(project: Project, commit: str) -> None:
+    """The ownership at `commit`, compiled once before the threads judge with it; a
+    git failure is reported on each tree it concerns, a ConfigError is raised."""
+    try:
+        project.ownership_at(commit)
+    except ConfigError:
+        raise
+    except TreemergeError:
+        pass
+
+
 def _last_pulls(project: Project) -> dict[str, dict[str, object]]:
     """The latest recorded pull request of each subsystem (none before the first)."""
-    if not (project.workspace.workspace / RECORDS_FILE).exists():
+    if not records_kept(project):
         return {}
     store = records(project)
     try:

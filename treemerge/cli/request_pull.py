@@ -103,6 +103,10 @@ def request_pull_command(
     if output is not None:
         check_writable(output)  # (before the tag is made and pushed)
     project = open_project(settings().config, Path.cwd())
+    if send and not dry_run:
+        from treemerge.app.send import records_kept  # noqa: PLC0415 - delivery only when sending
+
+        records_kept(project)  # lost or damaged records stop us before the tag is pushed
     pull = prepare_pull(project, subsystem, options)
     _write(pull, fmt, output)
     if send and not dry_run:

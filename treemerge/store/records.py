@@ -3,6 +3,11 @@
 A pull is recorded before delivery (`sending`) and after it (`sent` or `failed`), so a
 run killed in between leaves a record that the next run finishes under the same
 Message-Id, never a lost pull nor a second identity for it.
+
+Lost records would be worse than none: every pull not merged yet would be sent again.
+So the file is never made over one that exists, and a marker beside it (records.marker)
+says the workspace has records: a records file that is then missing, empty or damaged is
+refused, never taken for the first run of a new workspace.
 """
 
 # PullRecord is a NamedTuple: every start-up creates its class, and a NamedTuple costs a
@@ -10,14 +15,19 @@ Message-Id, never a lost pull nor a second identity for it.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from treemerge.core.errors import EXIT_USAGE, TreemergeError
 from treemerge.failpoints import failpoint
+from treemerge.store.files import atomic_write
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SCHEMA_ID = "treemerge-records-1"
 State = Literal["prepared", "sending", "sent", "failed", "merged", "superseded"]
@@ -42,6 +52,15 @@ CREATE TABLE IF NOT EXISTS pulls (
     error TEXT NOT NULL DEFAULT '',
     UNIQUE (subsystem, upstream, head)
 );
+"""
+MARKER_SUFFIX = ".marker"
+MARKER_TEXT = """\
+{name} beside this file holds this workspace's pull-request records (treemerge).
+
+While this file is here, treemerge will not work without them: a missing, empty or
+damaged {name} means the records were lost, and every pull request not merged yet
+would be sent again. Restore {name} from a backup; or, to start afresh knowing
+that, move {name} aside and remove this file.
 """
 COLUMNS = (
     "id",
@@ -97,34 +116,15 @@ class Records:
 
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not has_records(path):
+            _create(path)
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._check_schema()
+            self._db = _open(path)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path}: not a treemerge records file ({exc}); move it aside to start afresh"
-            ) from None
-
-    def _check_schema(self) -> None:
-        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
-        if tables and "meta" not in tables:
-            raise StoreError(
-                f"{self.path}: a database, but not treemerge's records (tables: "
-                f"{', '.join(sorted(tables))}); move it aside to start afresh"
-            )
-        with self._transaction():
-            # One statement at a time: executescript() would commit this transaction.
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_ID,))
-            elif row[0] != SCHEMA_ID:
-                raise StoreError(
-                    f"{self.path}: records of schema {row[0]!r}, this treemerge reads {SCHEMA_ID!r}"
-                )
+            raise StoreError(_unusable(path, str(exc))) from None
+        marker = marker_path(path)
+        if not marker.exists():  # records just made, or kept by a treemerge before markers
+            atomic_write(marker, MARKER_TEXT.format(name=path.name))
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -191,6 +191,11 @@ class Records:
         rows = self._rows(f"{where} ORDER BY id DESC LIMIT 1", params)
         return rows[0] if rows else None
 
+    def by_tag(self, subsystem: str, tag: str) -> PullRecord | None:
+        """The latest pull request of `subsystem` sent under `tag`, if any."""
+        rows = self._rows("WHERE subsystem=? AND tag=? ORDER BY id DESC LIMIT 1", (subsystem, tag))
+        return rows[0] if rows else None
+
     def all(self, state: str | None = None) -> list[PullRecord]:
         if state is None:
             return self._rows("ORDER BY id")
@@ -198,3 +203,101 @@ class Records:
 
     def close(self) -> None:
         self._db.close()
+
+
+def marker_path(path: Path) -> Path:
+    """The marker saying that the workspace keeps records at `path` (records.marker)."""
+    return path.with_name(path.stem + MARKER_SUFFIX)
+
+
+def has_records(path: Path) -> bool:
+    """Whether the workspace keeps records at `path`: False for a new workspace. A
+    StoreError when its marker says it kept them and the file is gone (never taken
+    for a new workspace: that would send every pull request again)."""
+    if os.path.lexists(path):
+        return True
+    marker = marker_path(path)
+    if marker.exists():
+        raise StoreError(
+            f"{path}: missing, but this workspace keeps its pull-request records there "
+            f"({marker} says so); restore it from a backup, or, to start afresh (every "
+            f"pull request not merged yet is then sent again), remove {marker}"
+        )
+    return False
+
+
+def _unusable(path: Path, why: str) -> str:
+    marker = marker_path(path)
+    afresh = f"move it aside and remove {marker}" if marker.exists() else "move it aside"
+    return (
+        f"{path}: not a treemerge records file ({why}); restore it from a backup, or, to "
+        f"start afresh (every pull request not merged yet is then sent again), {afresh}"
+    )
+
+
+def _create(path: Path) -> None:
+    """A new records file with its schema, made aside and linked into place: it appears
+    whole or not at all, so an empty file is never the trace of a first run."""
+    import sqlite3  # noqa: PLC0415 - loaded by Records
+
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    temporary.unlink(missing_ok=True)
+    db = sqlite3.connect(temporary, isolation_level=None)
+    try:
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)  # (no one sees the file before it is whole)
+        db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_ID,))
+    finally:
+        db.close()
+    try:
+        os.link(temporary, path)  # never over the file of a run that made it meanwhile
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not os.path.lexists(path):
+            temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the file's name is durable before its marker is written
+    finally:
+        os.close(directory)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The existing records file, checked whole (sqlite's quick_check) and never created
+    nor changed here."""
+    import sqlite3  # noqa: PLC0415 - loaded by Records
+    from urllib.parse import quote  # noqa: PLC0415 - as sqlite3
+
+    try:
+        empty = path.stat().st_size == 0
+    except OSError as exc:
+        raise StoreError(_unusable(path, exc.strerror or str(exc))) from None
+    if empty:
+        raise StoreError(_unusable(path, "it is empty: 0 bytes"))
+    # mode=rw: a file that vanished meanwhile is an error, not a new empty database.
+    uri = f"file:{quote(str(path))}?mode=rw"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+    try:
+        db.execute("PRAGMA synchronous=FULL")
+        _check(db, path)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _check(db: sqlite3.Connection, path: Path) -> None:
+    damage = [row[0] for row in db.execute("PRAGMA quick_check")]
+    if damage != ["ok"]:
+        raise StoreError(_unusable(path, f"damaged: {damage[0]}"))
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not {"meta", "pulls"} <= tables:
+        shown = ", ".join(sorted(tables)) or "none"
+        raise StoreError(_unusable(path, f"a database, but not treemerge's: tables {shown}"))
+    row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+    if row is None or row[0] != SCHEMA_ID:
+        found = "none" if row is None else repr(row[0])
+        raise StoreError(f"{path}: records of schema {found}, this treemerge reads {SCHEMA_ID!r}")
