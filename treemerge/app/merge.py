@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from treemerge.app.project import Project
 from treemerge.app.review import Review, upstream_head
-from treemerge.app.send import RECORDS_FILE, records
+from treemerge.app.send import records, records_kept
 from treemerge.core.errors import GitError, Refused, UsageError
+from treemerge.failpoints import failpoint
 from treemerge.gitio.merge import commit_tree, merge_tree
 from treemerge.gitio.pullgit import PullGit
 from treemerge.gitio.workspace import tree_ref
@@ -26,6 +27,7 @@ class MergeResult:
     message: str
     pushed: bool
     forced: bool
+    already_merged: bool = False  # the upstream (or a merge kept for it) had the pull
 
     def as_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -53,10 +55,23 @@ def merge_pull(
 ) -> MergeResult:
     """Merge a reviewed pull into its upstream (no work tree). Refuses on conflicts
     always, and on violations or a bad signature unless forced with a reason, which the
-    merge message then carries. Nothing is written on refusal or with `dry_run`."""
+    merge message then carries. A tag re-pointed since its request is refused even so:
+    only the commit a request named is merged. A pull the upstream already has is not
+    merged again (a merge kept in the workspace for it is pushed with `push`). Nothing
+    is written on refusal or with `dry_run`."""
     target = review.target
     if force and not reason:
         raise UsageError("--force needs --reason TEXT (it goes into the merge message)")
+    if review.tag_moved:
+        assert review.requested is not None
+        raise Refused(
+            f"refusing to merge {target.tag}: the tag now names {target.commit[:12]}, not "
+            f"{review.requested[:12]} as its request did (re-pointed after it was sent; "
+            "--force does not override this): send a new pull request"
+        )
+    done = _already_merged(project, review, push=push and not dry_run, dry_run=dry_run)
+    if done is not None:
+        return done
     if review.conflicts:
         paths = ", ".join(p for p, _ in review.conflicts[:10])
         raise Refused(
@@ -88,6 +103,7 @@ def merge_pull(
     )
     project.workspace.git("update-ref", f"refs/merges/{target.upstream}", commit)
     pushed = push and _push(project, target.upstream, commit)
+    failpoint("before-merge-record")
     _record_merged(project, target.subsystem, target.commit)
     return MergeResult(
         target.subsystem,
@@ -109,7 +125,7 @@ def merge_message(
     title = sub.title if sub else target.subsystem
     who = sub.maintainers[0].split("<")[0].strip() if sub and sub.maintainers else target.subsystem
     git = PullGit(project.workspace.path, where=target.subsystem)
-    summary = git.tag_message(target.ref).strip()
+    summary = git.tag_message(target.tag_object).strip()
     lines = [
         f"Merge tag '{target.tag}' of {target.url}",
         "",
@@ -129,6 +145,36 @@ def merge_message(
     return "\n".join(lines) + "\n"
 
 
+def _already_merged(
+    project: Project, review: Review, *, push: bool, dry_run: bool
+) -> MergeResult | None:
+    """The result for a pull whose commit the upstream has, or a merge kept in the
+    workspace for it (then pushed with `push`); None when it is still to be merged. Its
+    record becomes `merged`: a run killed before recording its merge is finished so."""
+    target, kept = review.target, review.upstream_head
+    history = project.history()
+    synced = project.synced(target.upstream)
+    if history.is_ancestor(target.commit, synced):
+        commit, pushed = None, False
+    elif kept != synced and history.is_ancestor(target.commit, kept):
+        commit, pushed = kept, push and _push(project, target.upstream, kept)
+    else:
+        return None
+    if not dry_run:
+        _record_merged(project, target.subsystem, target.commit)
+    return MergeResult(
+        target.subsystem,
+        target.tag,
+        target.upstream,
+        synced,
+        commit,
+        "",
+        pushed=pushed,
+        forced=False,
+        already_merged=True,
+    )
+
+
 def _push(project: Project, upstream: str, commit: str) -> bool:
     """Push the merged upstream (never forced: git refuses when the upstream moved)."""
     tree = project.tree(upstream)
@@ -144,12 +190,12 @@ def _push(project: Project, upstream: str, commit: str) -> bool:
 
 
 def _record_merged(project: Project, subsystem: str, head: str) -> None:
-    if not (project.workspace.workspace / RECORDS_FILE).exists():
+    if not records_kept(project):
         return
     store = records(project)
     try:
         for record in store.all():
-            if record.subsystem == subsystem and record.head == head:
+            if record.subsystem == subsystem and record.head == head and record.state != "merged":
                 store.update(record.id, "merged")
     finally:
         store.close()

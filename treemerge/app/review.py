@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from treemerge.app.check import judge_range
 from treemerge.app.project import Project
-from treemerge.app.send import PULLS_DIR
+from treemerge.app.send import PULLS_DIR, records, records_kept
 from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
 from treemerge.core.pullreq import escape_lines
@@ -19,6 +20,11 @@ from treemerge.gitio.run import is_remote
 DAY = 86_400
 # SUBSYS-for-UPSTREAM-YYYY-MM-DD[-N]: the date and serial order a subsystem's pull tags.
 PULL_TAG = re.compile(r"^(?P<sub>.+?)-for-(?P<up>.+)-(?P<date>\d{4}-\d{2}-\d{2})(?:-(?P<n>\d+))?$")
+# The line of git request-pull's text naming the commit the request is for (as a mail
+# reader may quote it).
+UP_TO_LINE = re.compile(
+    r"^[>\s]*for you to fetch changes up to ([0-9a-f]{40}(?:[0-9a-f]{24})?):\s*$", re.M
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,14 @@ class PullTarget:
     url: str
     commit: str  # what the tag points at
     ref: str  # the workspace ref holding the fetched tag
+    tag_object: str  # the tag as fetched: read by id, whatever later fetches do to `ref`
+
+
+class ReceivedRequest(NamedTuple):
+    """A pull request as the reviewer received it."""
+
+    text: str
+    head: str  # the commit it asks to pull
 
 
 @dataclass(frozen=True)
@@ -48,10 +62,18 @@ class Review:
     conflicts: tuple[tuple[str, tuple[str, ...]], ...]
     signature: tuple[str, str]  # (good | bad | unsigned, signer)
     warnings: tuple[ReviewWarning, ...]
+    requested: str | None = None  # the commit the request named (None: no request known)
+
+    @property
+    def tag_moved(self) -> bool:
+        """The tag no longer names the commit the request named: only a new request can
+        be merged (no --force overrides this)."""
+        return self.requested is not None and self.requested != self.target.commit
 
     @property
     def blocked(self) -> bool:
-        return bool(self.check.violations or self.conflicts or self.signature[0] == "bad")
+        bad = self.signature[0] == "bad"
+        return bool(self.check.violations or self.conflicts or bad or self.tag_moved)
 
     def as_dict(self) -> dict[str, object]:
         document = self.check.as_dict()
@@ -61,6 +83,7 @@ class Review:
             conflicts=[{"path": p, "owners": list(o)} for p, o in self.conflicts],
             signature={"status": self.signature[0], "signer": self.signature[1]},
             warnings=[w.as_dict() for w in self.warnings],
+            requested_head=self.requested,
         )
         return document
 
@@ -129,8 +152,25 @@ def upstream_head(project: Project, upstream: str) -> str:
     return synced
 
 
-def review_pull(project: Project, target: PullTarget, *, request_text: str | None = None) -> Review:
-    """Signature, ownership check, trial merge into the upstream, request comparison."""
+def received_request(name: str, text: str) -> ReceivedRequest:
+    """The pull request a reviewer passes as received; a UsageError naming the file
+    when it is empty or not a pull request (git request-pull's text names its commit)."""
+    if not text.strip():
+        raise UsageError(f"{name}: empty; --request takes the pull request as received")
+    match = UP_TO_LINE.search(text)
+    if match is None:
+        raise UsageError(
+            f"{name}: not a pull request (no 'for you to fetch changes up to COMMIT:' "
+            "line, as git request-pull writes it)"
+        )
+    return ReceivedRequest(text, match.group(1))
+
+
+def review_pull(
+    project: Project, target: PullTarget, *, request: ReceivedRequest | None = None
+) -> Review:
+    """Signature, ownership check, trial merge into the upstream, request comparison.
+    The request is the one received, else the pull's record and the request written."""
     head = upstream_head(project, target.upstream)
     git = PullGit(project.workspace.path, where=target.subsystem)
     check = judge_range(project, target.subsystem, target.upstream, head, target.commit)
@@ -139,9 +179,41 @@ def review_pull(project: Project, target: PullTarget, *, request_text: str | Non
     conflicts = tuple(
         (p, tuple(s.name for s in index.owners(p).sections)) for p in merged.conflicts
     )
-    signature = git.verify_tag(target.ref)
-    warnings = _warnings(project, git, target, check, request_text)
-    return Review(target, head, check, conflicts, signature, warnings)
+    signature = git.verify_tag(target.tag_object)
+    text = request.text if request else _written_request(project, target)
+    requested = request.head if request else _requested(project, target, text)
+    warnings = _warnings(project, git, target, check, text)
+    if requested is not None and requested != target.commit:
+        warnings = (_moved(target, requested), *warnings)
+    return Review(target, head, check, conflicts, signature, warnings, requested)
+
+
+def _written_request(project: Project, target: PullTarget) -> str | None:
+    saved = project.workspace.workspace / PULLS_DIR / f"{target.tag}.txt"
+    return saved.read_text(encoding="utf-8", errors="replace") if saved.exists() else None
+
+
+def _requested(project: Project, target: PullTarget, text: str | None) -> str | None:
+    """The commit the pull's request named: its record's head, else its written text's."""
+    if records_kept(project):
+        store = records(project)
+        try:
+            record = store.by_tag(target.subsystem, target.tag)
+        finally:
+            store.close()
+        if record is not None:
+            return record.head
+    match = UP_TO_LINE.search(text) if text else None
+    return match.group(1) if match else None
+
+
+def _moved(target: PullTarget, requested: str) -> ReviewWarning:
+    return ReviewWarning(
+        "tag-moved",
+        f"{target.tag} no longer names {requested[:12]}, the commit the request named "
+        f"(it names {target.commit[:12]} now): re-pointed after the request was sent; "
+        "a new pull request is needed",
+    )
 
 
 def _warnings(
@@ -176,16 +248,13 @@ def _warnings(
                 f"the pull edits {', '.join(check.ownership_files_changed)} (not honoured)",
             )
         )
-    found += _request_warnings(project, git, target, check, request)
+    found += _request_warnings(git, target, check, request)
     return tuple(found)
 
 
 def _request_warnings(
-    project: Project, git: PullGit, target: PullTarget, check: CheckResult, request: str | None
+    git: PullGit, target: PullTarget, check: CheckResult, request: str | None
 ) -> list[ReviewWarning]:
-    if request is None:
-        saved = project.workspace.workspace / PULLS_DIR / f"{target.tag}.txt"
-        request = saved.read_text(encoding="utf-8", errors="replace") if saved.exists() else None
     if request is None or check.base is None:
         return []
     real = git.diffstat(check.base, target.commit)

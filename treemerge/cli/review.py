@@ -21,8 +21,9 @@ TARGET_HELP = "SUBSYS (its latest pull tag), a pull tag, or a tree URL (with --t
 
 def _review(target: str, tag: str | None, request: TextIO | None) -> Review:
     project = open_project(settings().config, Path.cwd())
+    received = received_request(request.name, request.read()) if request else None
     pull = resolve_target(project, target, tag)
-    return review_pull(project, pull, request_text=request.read() if request else None)
+    return review_pull(project, pull, request=received)
 
 
 @click.command("review")
@@ -42,7 +43,8 @@ def review_command(target: str, tag: str | None, request: TextIO | None) -> int:
     against the upstream's ownership file, merges it into the upstream's current tip
     in memory (conflicting paths with their owners), compares the request's diffstat
     with the real one, and warns about last-minute rebases, unexplained back-merges and
-    ownership-file edits. Exit 1 on violations, conflicts or a bad signature.
+    ownership-file edits. Exit 1 on violations, conflicts, a bad signature, or a tag
+    that no longer names the commit its request (--request, else its record) named.
     """
     review = _review(target, tag, request)
     if settings().json:
@@ -82,6 +84,8 @@ def render_review(review: Review) -> None:
     for warning in review.warnings:
         out.print(safe("  warning    ", "yellow") + safe(f"{warning.message} [{warning.kind}]"))
     blockers = problems(review) + (["conflicts"] if review.conflicts else [])
+    if review.tag_moved:
+        blockers.append("the tag was re-pointed after the request was sent")
     verdict = "ready to merge" if not blockers else f"not ready: {'; '.join(blockers)}"
     out.print(safe("  verdict    ") + safe(verdict, "red" if blockers else "green"))
 
@@ -101,8 +105,10 @@ def merge_command(
     `Merge tag 'TAG' of URL` and the pull's summary, as the kernel's read.
 
     Refuses (exit 1, upstream untouched) on conflicts, and on ownership violations or
-    a bad signature unless --force --reason TEXT. The merge is kept in the workspace
-    (refs/merges/UPSTREAM) until --push sends it; the pull's record becomes `merged`.
+    a bad signature unless --force --reason TEXT; a tag re-pointed since its request
+    was sent is refused even so (a new request is needed). The merge is kept in the
+    workspace (refs/merges/UPSTREAM) until --push sends it; the pull's record becomes
+    `merged`. A pull the upstream already has is not merged again (exit 0, saying so).
     """
     project = open_project(settings().config, Path.cwd())
     pull = resolve_target(project, target, tag)
@@ -112,6 +118,9 @@ def merge_command(
         write_json(result.as_dict())
         return EXIT_OK
     out = console()
+    if result.already_merged:
+        out.print(safe(_already_said(result)))
+        return EXIT_OK
     if result.commit is None:
         out.print(safe(f"would merge {result.tag} into {result.upstream} with:"))
     else:
@@ -124,6 +133,15 @@ def merge_command(
     for line in result.message.removesuffix("\n").split("\n"):
         out.print(safe(f"    {line}"))
     return EXIT_OK
+
+
+def _already_said(result: MergeResult) -> str:
+    said = f"{result.tag} is already merged into {result.upstream}"
+    if result.commit is None:
+        return f"{said}: nothing to do"
+    if result.pushed:
+        return f"{said} in the workspace: pushed {result.commit[:12]}"
+    return f"{said} in the workspace: {result.commit[:12]}, kept there (--push to publish)"
 
 
 @click.command("audit")
