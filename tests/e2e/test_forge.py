@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.forge_server import TOKEN, FakeForge, Recorded, forge_server
 from tests.helpers import git
 from treemerge.core.config import DeliveryConfig
-from treemerge.deliver import DeliveryError, PullMessage
+from treemerge.deliver import RUN_RETRY_BUDGET, DeliveryError, PullMessage, RetryBudget
 from treemerge.deliver.forge import (
     ForgeClient,
     ForgeResult,
@@ -251,6 +251,28 @@ def test_retry_after_too_long_leaves_it_to_the_next_run(forge_server: FakeForge)
 
     assert error.value.retryable
     assert "asked to retry after 3600 s" in str(error.value)
+
+
+def test_one_run_spends_a_bounded_time_waiting_across_deliveries(
+    forge_server: FakeForge,
+) -> None:
+    """Each pull's client honours Retry-After, but the run's budget is shared: the
+    waits of one run, over all its deliveries, never add up past RUN_RETRY_BUDGET."""
+    budget = RetryBudget()
+    sleeps = Sleeps()
+    delivered, deferred = 0, []
+    for n in range(6):
+        forge_server.fail(429, retry_after="50")
+        chosen = settings(forge_server, "github")
+        forge = ForgeClient(chosen, TOKEN, sleep=sleeps, base_delay=0.5, budget=budget)
+        try:
+            forge.deliver(pull_message(head=f"topic-{n}"))
+            delivered += 1
+        except DeliveryError as error:
+            deferred.append(error)
+    assert sum(sleeps) <= RUN_RETRY_BUDGET
+    assert (delivered, len(deferred)) == (2, 4)  # 50 s + 50 s, then no time left to wait
+    assert all(e.retryable and "the next run retries" in str(e) for e in deferred)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -16,6 +16,7 @@ from treemerge.core.errors import UsageError
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.ownership import combine
 from treemerge.core.patterns import directory_questions
+from treemerge.deliver import RetryBudget
 from treemerge.gitio.history import History
 from treemerge.gitio.treeat import TreeAt
 from treemerge.gitio.workspace import MAIN, WorkspaceRepo, resolve_location
@@ -42,6 +43,8 @@ class Project:
         self.workspace = WorkspaceRepo(self.root / WORKSPACE_DIR)
         self._history: History | None = None
         self._ownership: dict[str, OwnershipIndex] = {}
+        # What this run may still wait, in all, to retry deliveries.
+        self.retry_budget = RetryBudget()
 
     def trees(self, ids: Sequence[str] = ()) -> list[Tree]:
         """The main tree then every subsystem, or just `ids` (in the order given)."""

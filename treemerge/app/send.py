@@ -145,7 +145,8 @@ def _to_forge(kind: str, project: Project, message: PullMessage) -> str:
     attempts = project.config.delivery.get("attempts")
     if attempts:
         settings = replace(settings, max_attempts=int(attempts))
-    client = ForgeClient(settings, resolve_token(settings, os.environ))
+    token = resolve_token(settings, os.environ)
+    client = ForgeClient(settings, token, budget=project.retry_budget)
     try:
         return client.deliver(message).url
     finally:

@@ -34,6 +34,26 @@ class PullMessage:
     in_reply_to: str | None = None  # earlier message of the same pull, for threading
 
 
+# How long one run may spend, in all, waiting to retry deliveries (seconds): a cron
+# cycle holds its lock while it waits, and the next cycle retries anyway.
+RUN_RETRY_BUDGET = 120.0
+
+
+class RetryBudget:
+    """The waits one run may still spend before retrying a delivery, shared by every
+    delivery of the run (so that many pulls to a slow forge do not add up)."""
+
+    def __init__(self, seconds: float = RUN_RETRY_BUDGET) -> None:
+        self.left = seconds
+
+    def take(self, seconds: float) -> bool:
+        """Spend `seconds` of the budget; False (nothing spent) when too few are left."""
+        if seconds > self.left:
+            return False
+        self.left -= seconds
+        return True
+
+
 class DeliveryError(TreemergeError):
     """A pull request could not be delivered (exit 3); `retryable` when trying again
     later may work (server down, 5xx, 429, timeouts) rather than never (bad settings)."""

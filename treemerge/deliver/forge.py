@@ -26,7 +26,7 @@ from requests.auth import AuthBase
 
 from treemerge.core.config import DeliveryConfig
 from treemerge.core.escape import escape_text
-from treemerge.deliver import DeliveryError, PullMessage
+from treemerge.deliver import DeliveryError, PullMessage, RetryBudget
 from treemerge.gitio.credentials import credential_fill
 
 KINDS = ("github", "gitea")
@@ -192,6 +192,7 @@ class ForgeClient:
         *,
         sleep: Sleep = time.sleep,
         base_delay: float = 1.0,
+        budget: RetryBudget | None = None,
     ) -> None:
         if not TOKEN_CHARS.fullmatch(token):
             # Refused here: requests would quote the whole header value in its error.
@@ -200,6 +201,7 @@ class ForgeClient:
         self._token = token
         self._sleep = sleep
         self._base_delay = base_delay
+        self._budget = budget or RetryBudget()
         self._session = requests.Session()
         self._session.headers.update({"User-Agent": "treemerge", **HEADERS[settings.kind]})
         self._session.auth = _TokenAuth(f"{AUTH_SCHEMES[settings.kind]} {token}")
@@ -308,7 +310,14 @@ class ForgeClient:
                 problem, wait = self._retryable_problem(method, path, response)
             if attempt < attempts:
                 backoff = min(self._base_delay * 2 ** (attempt - 1), MAX_BACKOFF)
-                self._sleep(backoff if wait is None else wait)
+                pause = backoff if wait is None else wait
+                if not self._budget.take(pause):
+                    raise self._error(
+                        f"{method} {path}: {problem} (not retried: this run has spent its "
+                        "time for waiting on the forge; the next run retries)",
+                        retryable=True,
+                    )
+                self._sleep(pause)
         raise self._error(
             f"{method} {path}: {problem} (gave up after {attempts} attempts)", retryable=True
         )
