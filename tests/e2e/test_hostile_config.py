@@ -112,6 +112,8 @@ def hostile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
 
 def test_nothing_a_hostile_tree_configures_runs(hostile: Project, tmp_path: Path) -> None:
     markers = tmp_path / "markers"
+    config = tmp_path / "maintainers.cfg"
+    config.write_text(config.read_text() + "\n[integration]\ntest-command = test -f net/core.c\n")
     steps = [
         ("sync",),
         ("check", "net"),
@@ -119,7 +121,7 @@ def test_nothing_a_hostile_tree_configures_runs(hostile: Project, tmp_path: Path
         ("request-pull", "net", "--dry-run", "--allow-fresh"),
         ("request-pull", "net", "--send", "--allow-fresh"),
         ("review", "net"),
-        ("next", "--no-test"),
+        ("next",),  # with a test command: the checkout of each merged step
         ("merge", "net", "--force", "--reason", "reviewed by hand", "--push"),
         ("sync",),
         ("request-pull", "wireless", "--send", "--allow-fresh"),
