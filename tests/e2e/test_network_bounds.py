@@ -18,10 +18,7 @@ from treemerge.gitio import workspace
 
 @pytest.fixture
 def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
-    proj = Project(tmp_path, capsys)
-    for tree in ("net", "drivers", "wireless"):
-        assert proj.run("tree", "create", tree).code == 0
-    return proj
+    return Project(tmp_path, capsys).with_trees("net", "drivers", "wireless")
 
 
 def point_tree_at(project: Project, tree: str, url: str) -> None:

@@ -121,3 +121,21 @@ class Project:
             branch = git(work, "rev-parse", "--abbrev-ref", "HEAD").strip()
             git(work, "push", "-q", "origin", f"HEAD:{branch}")
         return git(work, "rev-parse", "HEAD").strip()
+
+    def with_trees(self, *trees: str) -> Project:
+        """This project with the subsystem trees `trees` created (each a copy of main)."""
+        for tree in trees:
+            result = self.run("tree", "create", tree)
+            assert result.code == 0, result.err
+        return self
+
+    def send_pull(self, files: Mapping[str, str | None], message: str = "net: work") -> str:
+        """Commit to the net tree, then send its pull request (delivery: files); the tag."""
+        self.commit("net", files, message)
+        self.run("sync")
+        result = self.run("request-pull", "net", "--send", "--allow-fresh")
+        assert result.code == 0, result.err
+        return str(self.json("prs")["pulls"][-1]["tag"])
+
+    def main_head(self) -> str:
+        return git(self.main, "rev-parse", "master").strip()

@@ -18,22 +18,7 @@ from tests.helpers import git
 
 @pytest.fixture
 def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
-    proj = Project(tmp_path, capsys)
-    assert proj.run("tree", "create", "net").code == 0
-    return proj
-
-
-def send_pull(project: Project, files: dict[str, str | None], message: str = "net: work") -> str:
-    """Commit to the net tree, then send its pull request (delivery: files); the tag."""
-    project.commit("net", files, message)
-    project.run("sync")
-    result = project.run("request-pull", "net", "--send", "--allow-fresh")
-    assert result.code == 0, result.err
-    return str(project.json("prs")["pulls"][-1]["tag"])
-
-
-def main_head(project: Project) -> str:
-    return git(project.main, "rev-parse", "master").strip()
+    return Project(tmp_path, capsys).with_trees("net")
 
 
 def merges_of(project: Project) -> list[str]:
@@ -58,14 +43,14 @@ def merge_process(project: Project, *args: str, failpoint: str) -> subprocess.Co
 
 
 def test_merge_push_twice_merges_once(project: Project) -> None:
-    tag = send_pull(project, {"net/core.c": "v2\n"})
+    tag = project.send_pull({"net/core.c": "v2\n"})
     first = project.run("merge", "net", "--push")
     assert first.code == 0, first.err
-    merged = main_head(project)
+    merged = project.main_head()
     again = project.run("merge", "net", "--push")
     assert again.code == 0, again.err
     assert f"{tag} is already merged into main" in again.out
-    assert main_head(project) == merged
+    assert project.main_head() == merged
     assert len(merges_of(project)) == 1
     assert record_of(project, tag)["state"] == "merged"
     document: Any = project.json("merge", "net", "--push")
@@ -77,25 +62,25 @@ def test_merge_push_twice_merges_once(project: Project) -> None:
 
 
 def test_a_merge_killed_before_its_record_is_not_merged_again(project: Project) -> None:
-    tag = send_pull(project, {"net/core.c": "v2\n"})
+    tag = project.send_pull({"net/core.c": "v2\n"})
     killed = merge_process(project, "net", "--push", failpoint="before-merge-record")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    merged = main_head(project)
+    merged = project.main_head()
     assert len(merges_of(project)) == 1
     assert record_of(project, tag)["state"] == "sent"  # the run died before recording it
     again = project.run("merge", "net", "--push")
     assert again.code == 0, again.err
     assert f"{tag} is already merged into main" in again.out
-    assert (main_head(project), len(merges_of(project))) == (merged, 1)
+    assert (project.main_head(), len(merges_of(project))) == (merged, 1)
     assert record_of(project, tag)["state"] == "merged"
 
 
 def test_a_merge_kept_in_the_workspace_is_pushed_not_made_again(project: Project) -> None:
-    tag = send_pull(project, {"net/core.c": "v2\n"})
-    before = main_head(project)
+    tag = project.send_pull({"net/core.c": "v2\n"})
+    before = project.main_head()
     kept = project.run("merge", "net")
     assert kept.code == 0, kept.err
-    assert main_head(project) == before
+    assert project.main_head() == before
     pushed = project.run("merge", "net", "--push")
     assert pushed.code == 0, pushed.err
     assert f"{tag} is already merged into main in the workspace: pushed" in pushed.out
@@ -116,10 +101,10 @@ def repoint(project: Project, tag: str, files: dict[str, str]) -> str:
 
 
 def test_a_repointed_tag_fails_review_and_is_never_merged(project: Project) -> None:
-    tag = send_pull(project, {"net/core.c": "v2\n"})
+    tag = project.send_pull({"net/core.c": "v2\n"})
     requested = record_of(project, tag)["head"]
     other = repoint(project, tag, {"net/core.c": "v3\n"})
-    before = main_head(project)
+    before = project.main_head()
     review = project.run("review", "net")
     assert review.code == 1, review.out + review.err
     assert f"no longer names {requested[:12]}" in review.out
@@ -132,14 +117,14 @@ def test_a_repointed_tag_fails_review_and_is_never_merged(project: Project) -> N
         assert refused.code == 1, refused.out + refused.err
         assert f"refusing to merge {tag}: the tag now names {other[:12]}" in refused.err
         assert "send a new pull request" in refused.err
-    assert main_head(project) == before
+    assert project.main_head() == before
     workspace = project.root / ".treemerge" / "repo.git"
     assert git(workspace, "for-each-ref", "refs/merges/") == ""
     assert record_of(project, tag)["state"] == "sent"
 
 
 def test_a_received_request_names_the_commit_to_review(project: Project, tmp_path: Path) -> None:
-    tag = send_pull(project, {"net/core.c": "v2\n"})
+    tag = project.send_pull({"net/core.c": "v2\n"})
     text = (project.root / ".treemerge" / "pulls" / f"{tag}.txt").read_text()
     requested = record_of(project, tag)["head"]
     elsewhere = tmp_path / "elsewhere.txt"
@@ -154,7 +139,7 @@ def test_a_received_request_names_the_commit_to_review(project: Project, tmp_pat
 def test_an_empty_request_file_is_a_usage_error(
     project: Project, tmp_path: Path, content: str
 ) -> None:
-    send_pull(project, {"net/core.c": "v2\n"})
+    project.send_pull({"net/core.c": "v2\n"})
     empty = tmp_path / "request.txt"
     empty.write_text(content)
     result = project.run("review", "net", "--request", str(empty))
@@ -167,7 +152,7 @@ def test_an_empty_request_file_is_a_usage_error(
 def test_a_request_file_that_is_no_pull_request_is_a_usage_error(
     project: Project, tmp_path: Path
 ) -> None:
-    send_pull(project, {"net/core.c": "v2\n"})
+    project.send_pull({"net/core.c": "v2\n"})
     letter = tmp_path / "letter.txt"
     letter.write_text("Dear Linus,\nplease pull.\n")
     result = project.run("review", "net", "--request", str(letter))

@@ -94,10 +94,7 @@ def test_the_chain_ends_on_the_tree_git_merging_tree_by_tree_ends_on(
 
 @pytest.fixture
 def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
-    proj = Project(tmp_path, capsys)
-    for tree in ("net", "drivers", "wireless"):
-        assert proj.run("tree", "create", tree).code == 0
-    return proj
+    return Project(tmp_path, capsys).with_trees("net", "drivers", "wireless")
 
 
 def trees_of(project: Project, *args: str) -> dict[str, Any]:

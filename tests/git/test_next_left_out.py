@@ -18,10 +18,7 @@ from tests.helpers import git
 
 @pytest.fixture
 def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
-    proj = Project(tmp_path, capsys)
-    for tree in ("net", "drivers", "wireless"):
-        assert proj.run("tree", "create", tree).code == 0
-    return proj
+    return Project(tmp_path, capsys).with_trees("net", "drivers", "wireless")
 
 
 def replace_with_unrelated_history(project: Project, tree: str) -> str:

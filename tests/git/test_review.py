@@ -17,26 +17,11 @@ T0 = 1_700_000_000
 
 @pytest.fixture
 def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
-    proj = Project(tmp_path, capsys)
-    assert proj.run("tree", "create", "net").code == 0
-    return proj
-
-
-def pull(project: Project, files: dict[str, str | None], message: str = "net: work") -> str:
-    """Commit to the net tree, then send its pull request (delivery: files); the tag."""
-    project.commit("net", files, message)
-    project.run("sync")
-    result = project.run("request-pull", "net", "--send", "--allow-fresh")
-    assert result.code == 0, result.err
-    return str(project.json("prs")["pulls"][-1]["tag"])
-
-
-def main_head(project: Project) -> str:
-    return git(project.main, "rev-parse", "master").strip()
+    return Project(tmp_path, capsys).with_trees("net")
 
 
 def test_review_of_a_clean_pull(project: Project) -> None:
-    tag = pull(project, {"net/core.c": "v2\n"})
+    tag = project.send_pull({"net/core.c": "v2\n"})
     result = project.run("review", "net")
     assert result.code == 0, result.out + result.err
     assert "ready to merge" in result.out
@@ -49,7 +34,7 @@ def test_review_of_a_clean_pull(project: Project) -> None:
 
 
 def test_trial_merge_conflicts_match_git_merge_tree(project: Project) -> None:
-    tag = pull(project, {"README": "net's readme\n", "net/core.c": "v2\n"})
+    tag = project.send_pull({"README": "net's readme\n", "net/core.c": "v2\n"})
     project.commit("main", {"README": "main's readme\n"}, "main: readme")
     project.run("sync")
     result = project.run("review", tag)
@@ -111,12 +96,12 @@ def test_signatures_good_and_bad(project: Project, tmp_path: Path) -> None:
 
 
 def test_merge_refused_then_forced_with_the_reason_in_the_message(project: Project) -> None:
-    tag = pull(project, {"drivers/char.c": "net's driver change\n"})
-    before = main_head(project)
+    tag = project.send_pull({"drivers/char.c": "net's driver change\n"})
+    before = project.main_head()
     refused = project.run("merge", "net", "--push")
     assert refused.code == 1
     assert "--force --reason TEXT" in refused.err
-    assert main_head(project) == before
+    assert project.main_head() == before
     ws = project.root / ".treemerge" / "repo.git"
     assert (
         subprocess.run(
@@ -129,7 +114,7 @@ def test_merge_refused_then_forced_with_the_reason_in_the_message(project: Proje
     )
     forced = project.run("merge", "net", "--force", "--reason", "acked on the list", "--push")
     assert forced.code == 0, forced.err
-    merge = main_head(project)
+    merge = project.main_head()
     parents = git(project.main, "log", "-1", "--format=%P", merge).split()
     tagged = git(ws, "rev-parse", f"refs/pulls/net/{tag}^{{commit}}").strip()
     assert parents == [before, tagged]
@@ -142,20 +127,20 @@ def test_merge_refused_then_forced_with_the_reason_in_the_message(project: Proje
 
 
 def test_push_refused_when_the_upstream_moved(project: Project) -> None:
-    pull(project, {"net/core.c": "v2\n"})
+    project.send_pull({"net/core.c": "v2\n"})
     project.commit("main", {"README": "moved on\n"}, "main: moved on")  # after the sync
-    moved = main_head(project)
+    moved = project.main_head()
     result = project.run("merge", "net", "--push")
     assert result.code == 3
     assert "main: git push failed: [rejected]" in result.err
     assert "treemerge sync, then merge again" in result.err
-    assert main_head(project) == moved
+    assert project.main_head() == moved
 
 
 def test_audit_finds_a_merged_violation(project: Project) -> None:
-    pull(project, {"net/core.c": "clean\n"})
+    project.send_pull({"net/core.c": "clean\n"})
     assert project.run("merge", "net", "--push").code == 0
-    pull(project, {"drivers/block.c": "sneaky\n"}, "net: sneak into drivers")
+    project.send_pull({"drivers/block.c": "sneaky\n"}, "net: sneak into drivers")
     assert project.run("merge", "net", "--force", "--reason", "urgent", "--push").code == 0
     # A plain git merge of unrelated work is no subsystem merge.
     git(project.main, "checkout", "-q", "-b", "topic", "HEAD~1")
@@ -171,7 +156,7 @@ def test_audit_finds_a_merged_violation(project: Project) -> None:
 
 
 def test_sync_recognises_a_merge_made_by_hand(project: Project) -> None:
-    tag = pull(project, {"net/core.c": "v2\n"})
+    tag = project.send_pull({"net/core.c": "v2\n"})
     git(
         project.main,
         "pull",
@@ -188,7 +173,7 @@ def test_sync_recognises_a_merge_made_by_hand(project: Project) -> None:
 
 
 def test_review_compares_the_requests_diffstat(project: Project, tmp_path: Path) -> None:
-    tag = pull(project, {"net/core.c": "v2\n"})
+    tag = project.send_pull({"net/core.c": "v2\n"})
     text = (project.root / ".treemerge" / "pulls" / f"{tag}.txt").read_text()
     kinds = [w["kind"] for w in project.json("review", "net")["warnings"]]
     assert "diffstat-mismatch" not in kinds
