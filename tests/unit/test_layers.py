@@ -19,7 +19,7 @@ PROCESS_MODULES = {"treemerge/gitio/run.py", "treemerge/app/sandbox_run.py"}
 # What core/ may import besides itself and the standard library.
 CORE_EXTRA = {"re2"}
 # Distribution name -> the module it is imported as.
-IMPORT_NAMES = {"GitPython": "git", "google-re2": "re2", "pygit2": "pygit2"}
+IMPORT_NAMES = {"google-re2": "re2"}
 
 
 def imports(path: Path) -> Iterator[str]:

@@ -22,7 +22,8 @@ from treemerge.core.model import Ownership
 from treemerge.core.ownership import combine
 
 if TYPE_CHECKING:
-    from treemerge.gitio.repo import GitTree, Repository
+    from treemerge.gitio.repo import Repository
+    from treemerge.gitio.treeat import TreeAt
 
 
 class OwnershipContext:
@@ -38,7 +39,7 @@ class OwnershipContext:
         self,
         ownership: Ownership,
         index: OwnershipIndex,
-        tree: GitTree,
+        tree: TreeAt,
         repository: Repository,
         source: str,
     ) -> None:
@@ -58,7 +59,7 @@ class FileTree(Protocol):
 
 
 def _open_repository(config: Config | None, config_path: Path | None, cwd: Path) -> Repository:
-    from treemerge.gitio.repo import Repository  # noqa: PLC0415 - pygit2 only where used
+    from treemerge.gitio.repo import Repository  # noqa: PLC0415 - only where a tree is read
 
     try:
         return Repository(cwd)
@@ -143,7 +144,7 @@ def configured_maintainers(config: Config, tree: FileTree) -> Ownership | None:
     return parse_maintainers(data, f"{tree.rev}:{name}")
 
 
-def _maintainers_from_tree(tree: GitTree, name: str, *, hint: bool = False) -> Ownership:
+def _maintainers_from_tree(tree: TreeAt, name: str, *, hint: bool = False) -> Ownership:
     data = tree.read(name)
     if data is None:
         advice = "; pass --maintainers FILE or run where a maintainers.cfg is found" if hint else ""

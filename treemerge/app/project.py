@@ -103,9 +103,12 @@ class Project:
 
     def _compile_ownership(self, commit: str) -> OwnershipIndex:
         tree = TreeAt(self.workspace.path, commit)
-        kernel = configured_maintainers(self.config, tree)
-        ownership = combine(self.config, kernel)
-        tree.learn_directories(directory_questions(ownership.sections))
+        try:
+            kernel = configured_maintainers(self.config, tree)
+            ownership = combine(self.config, kernel)
+            tree.learn_directories(directory_questions(ownership.sections))
+        finally:
+            tree.close()  # (the objects are read; directories not learnt are listed)
         index = OwnershipIndex(ownership, tree.is_dir)
         raise_first_error(ownership, index)
         return index

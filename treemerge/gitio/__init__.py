@@ -1,1 +1,1 @@
-"""All git I/O: pygit2 for objects in process, the git CLI for transport and plumbing."""
+"""All git I/O: every git process through gitio.run; objects through gitio.objects."""
