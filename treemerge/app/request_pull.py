@@ -39,23 +39,44 @@ def message_id(pull: PullRequest, domain: str) -> str:
 
 
 def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> PullRequest:
-    """The pull request of `subsystem`'s pending work. Unless `dry_run`, the tag is
-    created (or reused: one tag per head) and pushed to the subsystem's tree.
+    """The pull request of `subsystem`'s pending work: its facts read, then (unless
+    `dry_run`) its tag made on the head, or reused, and pushed to the subsystem's tree,
+    then its text assembled."""
+    draft = read_pull(project, subsystem, options)
+    if not options.dry_run:
+        draft = tag_and_push(project, draft, options)
+    return assemble_pull(project, draft, options)
 
-    git's blocks and the conflict forecast only need the two ends of the range, so they
-    run in the background while the ownership check runs here.
-    """
+
+class PullDraft(NamedTuple):
+    """Everything a pull request is made of, read before its tag is made."""
+
+    url: str  # the subsystem tree's
+    check: CheckResult
+    pending: list[CommitInfo]
+    known: _Known
+    summary: str
+    tag_at_url: str | None
+    blocks: GitBlocks
+    messy: bool  # several merge bases: the diffstat is against a temporary merge
+    conflicts: tuple[Conflict, ...]
+    against: tuple[str, ...]  # the trees the forecast merged with
+
+
+def read_pull(project: Project, subsystem: str, options: RequestOptions) -> PullDraft:
+    """The facts of the pull, changing nothing. git's blocks, the tag and the conflict
+    forecast need only the two ends of the range, so they are read in the background
+    while the ownership check runs here."""
     tree = project.subsystem_tree(subsystem)
     if tree.url is None:
         raise UsageError(f"{subsystem} has no `tree =` in maintainers.cfg: nowhere to pull from")
-    upstream = tree.upstream
+    url, upstream = tree.url, tree.upstream
     assert upstream is not None
-    history = project.history()
     git = PullGit(project.workspace.path, where=subsystem)
     heads, tags = git.refs()
     upstream_tip = heads.get(upstream) or project.synced(upstream)
     head = heads.get(subsystem) if options.head is None else None
-    head = head or resolve_head(project, history, subsystem, options.head)
+    head = head or resolve_head(project, project.history(), subsystem, options.head)
     bases = git.merge_bases(upstream_tip, head)
     if not bases:
         raise UsageError(f"{subsystem}: no history in common with {upstream}")
@@ -63,77 +84,53 @@ def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> P
     prefix = tag_prefix(subsystem, upstream)
     known = Background(
         lambda: _Known.read(
-            git,
-            tree.url or "",
-            tags,
-            base=bases[0],
-            head=head,
-            prefix=prefix,
-            options=options,
+            git, url, tags, base=bases[0], head=head, prefix=prefix, options=options
         )
     )
     forecast = Background(
         lambda: _forecast(
-            project,
-            subsystem,
-            upstream,
-            head,
-            heads=heads,
-            upstream_tip=upstream_tip,
+            project, subsystem, upstream, head, heads=heads, upstream_tip=upstream_tip
         )
     )
     check, pending = judge_pending(
-        project,
-        subsystem,
-        upstream,
-        upstream_tip,
-        head,
-        base=bases[0],
-        topological=False,
+        project, subsystem, upstream, upstream_tip, head, base=bases[0], topological=False
     )
     facts = known.result()
-    tag, summary = facts.tag, facts.tag_message
-    tag_at_url = facts.tag_at_url
+    summary = facts.tag_message
     if summary is None:
         summary = _summary(project, check, options)
-    if not options.dry_run:
-        if facts.tag_message is None:
-            git.create_tag(tag, check.head, summary, sign=options.sign)
-            summary = git.tag_message(tag)
-        failpoint("before-tag-push")
-        if git.remote_tag(tree.url, tag) != check.head:
-            git.push_tag(tree.url, tag)
-        tag_at_url = git.remote_tag(tree.url, tag)
-    index = project.ownership_at(upstream_tip)  # compiled by the check
     text, messy = blocks.result()
     if not messy:
         # One merge base: the pending commits are exactly shortlog's ^base head.
         walked = ((c.name, c.oneline) for c in reversed(pending))
         text = text._replace(shortlog=shortlog(walked))
+    index = project.ownership_at(upstream_tip)  # compiled by the check
     forecast_of = forecast.result()
     conflicts = tuple(
         Conflict(
-            against,
-            tuple((p, tuple(s.name for s in index.owners(p).sections)) for p in paths),
+            against, tuple((p, tuple(s.name for s in index.owners(p).sections)) for p in paths)
         )
         for against, paths in forecast_of
         if paths
     )
-    return _assemble(
-        project,
-        check,
-        pending,
-        facts,
-        tag=tag,
-        tag_at_url=tag_at_url,
-        summary=summary,
-        options=options,
-        url=tree.url,
-        blocks=text,
-        messy=messy,
-        conflicts=conflicts,
-        against=tuple(name for name, _ in forecast_of),
+    against = tuple(name for name, _ in forecast_of)
+    return PullDraft(
+        url, check, pending, facts, summary, facts.tag_at_url, text, messy, conflicts, against
     )
+
+
+def tag_and_push(project: Project, draft: PullDraft, options: RequestOptions) -> PullDraft:
+    """The draft with its tag made on the head (unless the tag exists: one tag per
+    head) and pushed to the subsystem's tree; its summary becomes the tag's message."""
+    git = PullGit(project.workspace.path, where=draft.check.subsystem)
+    tag, summary = draft.known.tag, draft.summary
+    if draft.known.tag_message is None:
+        git.create_tag(tag, draft.check.head, summary, sign=options.sign)
+        summary = git.tag_message(tag)
+    failpoint("before-tag-push")
+    if git.remote_tag(draft.url, tag) != draft.check.head:
+        git.push_tag(draft.url, tag)
+    return draft._replace(summary=summary, tag_at_url=git.remote_tag(draft.url, tag))
 
 
 class _Known(NamedTuple):
@@ -191,23 +188,11 @@ def cleanup_message(text: str) -> str:
     return "\n".join(kept) + "\n" if kept else ""
 
 
-def _assemble(
-    project: Project,
-    check: CheckResult,
-    pending: list[CommitInfo],
-    known: _Known,
-    *,
-    tag: str,
-    tag_at_url: str | None,
-    summary: str,
-    options: RequestOptions,
-    url: str,
-    blocks: GitBlocks,
-    messy: bool,
-    conflicts: tuple[Conflict, ...],
-    against: tuple[str, ...],
-) -> PullRequest:
+def assemble_pull(project: Project, draft: PullDraft, options: RequestOptions) -> PullRequest:
+    """The pull request's text and findings from its draft."""
+    check, pending, known, summary = draft.check, draft.pending, draft.known, draft.summary
     assert check.base is not None
+    tag, blocks = known.tag, draft.blocks
     text = GitText(
         blocks.since,
         known.display_url,
@@ -217,13 +202,14 @@ def _assemble(
         blocks.shortlog,
         blocks.diffstat,
     )
+    tag_at_url = draft.tag_at_url
     if options.dry_run and tag_at_url is None:
         tag_at_url = check.head  # the run that sends pushes the tag first
     by_sha = {c.sha: c for c in pending}
     merges = [by_sha[sha] for sha in check.backmerges if sha in by_sha]
     facts = PullFacts(
         tag=tag,
-        url=url,
+        url=draft.url,
         base=check.base,
         head=check.head,
         tag_at_url=tag_at_url,
@@ -243,15 +229,15 @@ def _assemble(
         upstream=check.upstream,
         date=options.date,
         tag=tag,
-        url=url,
+        url=draft.url,
         base=check.base,
         head=check.head,
         summary=summary,
         git=text,
         check=check,
-        conflicts=conflicts,
-        forecast_against=against,
-        messy_diffstat=messy,
+        conflicts=draft.conflicts,
+        forecast_against=draft.against,
+        messy_diffstat=draft.messy,
         authors=len(counts_by_author(pending)),
         findings=lint_pull(facts),
         backmerge_subjects=tuple((c.sha, c.subject) for c in merges),

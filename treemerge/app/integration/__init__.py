@@ -1,0 +1,94 @@
+"""`next`: a linux-next-style integration tree, built in memory.
+
+The upstream's tip, then each subsystem's pending work merged in the configured order,
+each merge a commit chained on top (no work tree); a tree that conflicts, or breaks the
+test command, is left out (or its last good head is used instead). A pairwise conflict
+matrix says which trees collide, and the last result is kept so the next run can say
+what changed.
+
+Most merges are worked out here, from the trees, when they provably equal git's
+(treemerge.gitio.trivial): a tree whose work touches nothing the integration changed
+is laid on top of it, and a tree that git merged cleanly into the upstream by itself
+has that merge carried over when nothing merged since meets it. Every other merge is
+git's own, `git merge-tree --write-tree`. A handful of git processes serve the whole
+run: one `git log` for every tree's pending work, one `git cat-file` for the trees
+read, one `git merge-tree --stdin` for the merges into the upstream and the matrix.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from treemerge.app.integration.matrix import Matrix
+from treemerge.app.integration.outcome import NOT_SYNCED, Collision, NextResult, TreeOutcome
+from treemerge.app.integration.reads import Start, close_reads
+from treemerge.app.integration.state import STATE_FILE, changes, load_state, save_state, strings
+from treemerge.app.integration.step import Run
+from treemerge.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from treemerge.app.project import Project
+
+__all__ = ["STATE_FILE", "Collision", "NextResult", "TreeOutcome", "build_next", "changes"]
+
+
+def build_next(
+    project: Project,
+    *,
+    upstream: str = "main",
+    fallback: bool = True,
+    run_tests: bool = True,
+) -> NextResult:
+    """Build the integration tree (refs/next/UPSTREAM in the workspace) and report it."""
+    workspace = project.workspace
+    workspace.ensure()
+    synced = workspace.tree_heads()
+    base = synced.get(upstream)
+    if base is None:
+        raise UsageError(f"no copy of the {upstream} tree yet: run `treemerge sync {upstream}`")
+    order = _order(project, upstream, synced)
+    heads = {tree: synced[tree] for tree in order if tree in synced}
+    if not heads:
+        raise UsageError("no subsystem tree has been synced yet: run `treemerge sync`")
+    previous = load_state(project)
+    command = project.config.integration.test_command if run_tests else None
+    start = Start(workspace.path)
+    trivial = set(strings(previous.get("trivial_heads")))
+    reads = start.finish(upstream, synced, list(heads.values()), trivial)
+    try:
+        matrix = Matrix(workspace.path, heads, reads)
+        run = Run(
+            project, reads, matrix, previous, command=command, upstream=upstream, fallback=fallback
+        )
+        current, outcomes = run.start(), []
+        for tree in order:
+            if tree not in heads:  # (a tree configured, never fetched: nothing to merge)
+                outcomes.append(TreeOutcome(tree, "", False, problem=NOT_SYNCED))
+                continue
+            current, outcome = run.merge_one(current, tree, heads[tree])
+            outcomes.append(outcome)
+        workspace.git("update-ref", f"refs/next/{upstream}", current.commit)
+        outcomes = [run.with_collisions(outcome) for outcome in outcomes]
+        pairs = matrix.conflicts()
+    finally:
+        close_reads(reads)
+    names = tuple(heads)
+    cells = tuple(
+        tuple(len(pairs.get(frozenset((a, b)), ())) if a != b else 0 for b in names) for a in names
+    )
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    result = NextResult(upstream, base, current.commit, tuple(outcomes), names, cells, stamp)
+    result = result._replace(changes=changes(previous, result))
+    save_state(project, result, run.good, run.tested, run.trivial)
+    return result
+
+
+def _order(project: Project, upstream: str, synced: dict[str, str]) -> list[str]:
+    """The subsystems to integrate, in the configured order: those synced, and those
+    with a tree that was never synced (reported, not merged)."""
+    config = project.config
+    order = list(config.integration.order) or [s.id for s in config.subsystems]
+    order += [s.id for s in config.subsystems if s.id not in order]
+    with_tree = {s.id for s in config.subsystems if s.tree}
+    return [t for t in order if (t in synced or t in with_tree) and t != upstream]

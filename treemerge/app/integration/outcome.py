@@ -1,0 +1,70 @@
+"""What `next` reports: each tree's outcome, and the whole run's."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from treemerge.app.testrun import TestRun
+
+NOT_SYNCED = "never synced: run `treemerge sync`"
+
+
+class Collision(NamedTuple):
+    path: str
+    owners: tuple[str, ...]
+    with_: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"path": self.path, "owners": list(self.owners), "with": list(self.with_)}
+
+
+class TreeOutcome(NamedTuple):
+    subsystem: str
+    head: str
+    merged: bool
+    used_head: str | None = None  # the head merged: a last good one when `fallback`
+    fallback: bool = False
+    commits: int = 0
+    conflicts: tuple[Collision, ...] = ()
+    test: TestRun | None = None
+    problem: str | None = None  # why it could not be merged at all (no conflict to show)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "subsystem": self.subsystem,
+            "head": self.head,
+            "merged": self.merged,
+            "used_head": self.used_head,
+            "fallback": self.fallback,
+            "commits": self.commits,
+            "conflicts": [c.as_dict() for c in self.conflicts],
+            "test": self.test.as_dict() if self.test else None,
+            "problem": self.problem,
+        }
+
+
+class NextResult(NamedTuple):
+    upstream: str
+    base: str
+    result: str
+    trees: tuple[TreeOutcome, ...]
+    matrix_trees: tuple[str, ...]
+    cells: tuple[tuple[int, ...], ...]
+    generated: str
+    changes: tuple[str, ...] = ()
+
+    @property
+    def left_out(self) -> tuple[str, ...]:
+        return tuple(t.subsystem for t in self.trees if not t.merged)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "upstream": self.upstream,
+            "base": self.base,
+            "result": self.result,
+            "generated": self.generated,
+            "trees": [t.as_dict() for t in self.trees],
+            "matrix": {"trees": list(self.matrix_trees), "cells": [list(r) for r in self.cells]},
+            "changes": list(self.changes),
+        }
