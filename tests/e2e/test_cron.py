@@ -104,6 +104,7 @@ def test_a_second_run_waits_for_none_and_a_killed_run_blocks_none(
     assert len(pulls(fixture, capsys)) == 3
 
 
+@pytest.mark.slow  # a cron run killed at each of seven points
 @pytest.mark.parametrize(
     "point",
     [
@@ -144,6 +145,7 @@ def test_killed_anywhere_then_run_to_the_end(
     assert cron(fixture, "--quiet").stdout == ""
 
 
+@pytest.mark.slow  # whole cron cycles over real servers
 def test_smtp_down_and_an_unreachable_tree_leave_the_others_done(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -170,6 +172,7 @@ def test_smtp_down_and_an_unreachable_tree_leave_the_others_done(
     assert {p["state"] for p in pulls(fixture, capsys)} == {"sent"}
 
 
+@pytest.mark.slow  # whole cron cycles over real servers
 def test_forge_errors_are_retried_on_the_next_run(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -241,6 +244,7 @@ def test_the_crontab_wrapper_logs_and_passes_the_exit_code_through(tmp_path: Pat
     assert missing.stderr == f"treemerge-cron: no such directory: {tmp_path / 'nowhere'}\n"
 
 
+@pytest.mark.slow  # whole cron cycles over real servers
 def test_a_cycle_over_git_daemon(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Every tree reached over git:// (tags pushed the same way), as on a real server."""
     fixture = make_fixture(tmp_path)

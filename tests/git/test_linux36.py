@@ -15,6 +15,8 @@ from tests.helpers import run_cli
 from treemerge.core.codeowners import primary_owners
 from treemerge.core.matcher import OwnershipIndex
 
+pytestmark = pytest.mark.slow  # all 39,724 paths of Linux 3.6: half a minute
+
 # What get_maintainer.pl of Linux 3.6 answers (ownership.md).
 EXAMPLES = {
     "drivers/net/ethernet/intel/e1000e/netdev.c": [

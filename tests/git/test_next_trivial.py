@@ -182,6 +182,7 @@ SETTINGS = settings(
 )
 
 
+@pytest.mark.slow  # generated histories, each merged by git too
 @SETTINGS
 @given(
     base=initial,
@@ -207,6 +208,7 @@ def test_a_trivial_merge_is_gits_merge(
         assert found.tree.hex() == tree
 
 
+@pytest.mark.slow  # generated histories, each merged by git too
 @SETTINGS
 @given(
     base=initial,
@@ -263,6 +265,7 @@ files = {name}/
 """
 
 
+@pytest.mark.slow  # generated histories, each merged by git too
 @SETTINGS
 @given(
     base=initial,

@@ -27,6 +27,7 @@ def readme_example() -> str:
     return text[start : text.index("```", start)]
 
 
+@pytest.mark.slow  # builds the demo sandbox
 def test_the_readme_example_is_what_the_demo_sandbox_gives(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

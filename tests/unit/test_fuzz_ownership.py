@@ -27,6 +27,8 @@ from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.model import Ownership
 from treemerge.core.ownership import combine
 
+pytestmark = pytest.mark.slow  # hundreds of generated files, each run through the CLI
+
 FILE = "maintainers.cfg"
 # A ConfigError reads "file:line: ..." or, for the whole file, "file: ...".
 CONFIG_ERROR = re.compile(rf"{re.escape(FILE)}(:[1-9][0-9]*)?: \S")

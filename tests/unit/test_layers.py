@@ -23,12 +23,25 @@ IMPORT_NAMES = {"google-re2": "re2"}
 
 
 def imports(path: Path) -> Iterator[str]:
-    """Every module `path` imports (top-level or inside functions)."""
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
+    """Every module `path` imports when it runs (top-level or inside functions; not
+    what `if TYPE_CHECKING:` imports for the type checker alone)."""
+    yield from _imports(ast.parse(path.read_text(encoding="utf-8")))
+
+
+def _imports(node: ast.AST) -> Iterator[str]:
+    if isinstance(node, ast.If) and ast.unparse(node.test) in (
+        "TYPE_CHECKING",
+        "typing.TYPE_CHECKING",
+    ):
+        for other in node.orelse:
+            yield from _imports(other)
+        return
+    if isinstance(node, ast.Import):
+        yield from (alias.name for alias in node.names)
+    elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        yield node.module
+    for child in ast.iter_child_nodes(node):
+        yield from _imports(child)
 
 
 def sources() -> list[Path]:
