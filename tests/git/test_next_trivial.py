@@ -23,7 +23,7 @@ from treemerge.app.integration import build_next
 from treemerge.app.project import Project
 from treemerge.core.config import parse_config
 from treemerge.gitio.fastimport import data_command, quote_path
-from treemerge.gitio.objects import ObjectStore
+from treemerge.gitio.objects import ObjectStore, Oid, oid_from_hex
 from treemerge.gitio.trivial import PathSet, carried_merge, survey, tree_changes, trivial_merge
 
 # A tree: path -> (mode, content). Contents are many lines, each file's own, so that
@@ -155,8 +155,8 @@ class History:
             args += ["-p", parent]
         return git(self.path, *args).strip()
 
-    def tree(self, commit: str) -> bytes:
-        return bytes.fromhex(git(self.path, "rev-parse", f"{commit}^{{tree}}").strip())
+    def tree(self, commit: str) -> Oid:
+        return oid_from_hex(git(self.path, "rev-parse", f"{commit}^{{tree}}").strip())
 
 
 def build(
@@ -238,11 +238,11 @@ def test_a_carried_merge_is_gits_merge(
         upstream_tree = history.tree(heads["upstream"])
         found = carried_merge(
             store,
-            bytes.fromhex(tree),
+            oid_from_hex(tree),
             work.delta,
             upstream=upstream_tree,
-            changes=tree_changes(store, upstream_tree, bytes.fromhex(alone)),
-            ours_changed=PathSet.of(tree_changes(store, upstream_tree, bytes.fromhex(tree))),
+            changes=tree_changes(store, upstream_tree, oid_from_hex(alone)),
+            ours_changed=PathSet.of(tree_changes(store, upstream_tree, oid_from_hex(tree))),
         )
     if found is not None:
         clean, expected = history.merge_tree(ours, heads["theirs"])
@@ -399,11 +399,11 @@ def test_a_change_to_a_file_the_upstream_renamed_is_left_to_git(tmp_path: Path) 
         upstream_tree = history.tree(upstream)
         found = carried_merge(
             store,
-            bytes.fromhex(tree),
+            oid_from_hex(tree),
             work.delta,
             upstream=upstream_tree,
-            changes=tree_changes(store, upstream_tree, bytes.fromhex(alone)),
-            ours_changed=PathSet.of(tree_changes(store, upstream_tree, bytes.fromhex(tree))),
+            changes=tree_changes(store, upstream_tree, oid_from_hex(alone)),
+            ours_changed=PathSet.of(tree_changes(store, upstream_tree, oid_from_hex(tree))),
         )
     assert found is None
     clean, merged = history.merge_tree(ours, theirs)

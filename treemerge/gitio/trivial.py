@@ -33,10 +33,19 @@ from pathlib import Path
 from typing import NamedTuple
 
 from treemerge.core.errors import GitError
-from treemerge.gitio.objects import TREE_MODE, Entry, ObjectStore, Tree, canonical_mode, is_tree
+from treemerge.gitio.objects import (
+    TREE_MODE,
+    ObjectStore,
+    Oid,
+    TreeEntries,
+    TreeEntry,
+    canonical_mode,
+    is_tree,
+    oid_from_hex,
+)
 from treemerge.gitio.run import start_git
 
-Change = tuple[Entry | None, Entry | None]  # a path's entry (None: none) before, after
+Change = tuple[TreeEntry | None, TreeEntry | None]  # a path's entry (None: none) before, after
 
 
 class Pending(NamedTuple):
@@ -89,8 +98,8 @@ class Survey:
 
 def _parse_log(out: bytes, heads: list[str]) -> dict[str, Pending]:
     parents: dict[str, list[str]] = {}
-    changed: dict[str, dict[bytes, list[Entry | None]]] = {}
-    raw: dict[bytes, list[Entry | None]] = {}
+    changed: dict[str, dict[bytes, list[TreeEntry | None]]] = {}
+    raw: dict[bytes, list[TreeEntry | None]] = {}
     fields = out.split(b"\0")
     i = 0
     while i < len(fields):
@@ -112,15 +121,15 @@ def _parse_log(out: bytes, heads: list[str]) -> dict[str, Pending]:
     return {head: _pending(head, parents, changed) for head in heads}
 
 
-def _entry(mode: bytes, oid: bytes) -> Entry | None:
+def _entry(mode: bytes, oid: bytes) -> TreeEntry | None:
     number = int(mode, 8)
-    return (canonical_mode(number), bytes.fromhex(oid.decode("ascii"))) if number else None
+    return TreeEntry(canonical_mode(number), oid_from_hex(oid.decode("ascii"))) if number else None
 
 
 def _pending(
     head: str,
     parents: Mapping[str, list[str]],
-    changed: Mapping[str, Mapping[bytes, list[Entry | None]]],
+    changed: Mapping[str, Mapping[bytes, list[TreeEntry | None]]],
 ) -> Pending:
     commits: set[str] = set()
     boundary: set[str] = set()
@@ -142,8 +151,8 @@ def _pending(
     if base is not None:
         # Along the first parents down to the base, each path's entry before the
         # oldest change to it and after the newest.
-        before: dict[bytes, Entry | None] = {}
-        after: dict[bytes, Entry | None] = {}
+        before: dict[bytes, TreeEntry | None] = {}
+        after: dict[bytes, TreeEntry | None] = {}
         step = head
         while step in commits:
             for path, (old, new) in changed[step].items():
@@ -157,7 +166,7 @@ def _pending(
     return Pending(frozenset(commits), frozenset(boundary), frozenset(paths), base, delta)
 
 
-def _holds_file(old: Entry | None, new: Entry | None) -> bool:
+def _holds_file(old: TreeEntry | None, new: TreeEntry | None) -> bool:
     return (old is not None and old[0] != TREE_MODE) or (new is not None and new[0] != TREE_MODE)
 
 
@@ -193,11 +202,11 @@ NOTHING = PathSet(frozenset(), frozenset())
 
 
 class Merged(NamedTuple):
-    tree: bytes  # raw id, written to the store
+    tree: Oid  # written to the store
     changed: frozenset[bytes]  # the paths where it differs from our side
 
 
-def trivial_merge(store: ObjectStore, ours: bytes, delta: Mapping[bytes, Change]) -> Merged | None:
+def trivial_merge(store: ObjectStore, ours: Oid, delta: Mapping[bytes, Change]) -> Merged | None:
     """Merging work whose net change since the only merge base is `delta`
     (`Pending.delta`) into the tree `ours`, when that is provably trivial; None when
     git must decide."""
@@ -209,14 +218,14 @@ def trivial_merge(store: ObjectStore, ours: bytes, delta: Mapping[bytes, Change]
     return _merged(store, ours, changes)
 
 
-def is_trivial(store: ObjectStore, ours: bytes, delta: Mapping[bytes, Change]) -> bool:
+def is_trivial(store: ObjectStore, ours: Oid, delta: Mapping[bytes, Change]) -> bool:
     """Whether `trivial_merge` would merge (without writing anything)."""
     return _trivial_changes(store, ours, delta) is not None
 
 
 def _trivial_changes(
-    store: ObjectStore, ours: bytes, delta: Mapping[bytes, Change]
-) -> dict[bytes, Entry | None] | None:
+    store: ObjectStore, ours: Oid, delta: Mapping[bytes, Change]
+) -> dict[bytes, TreeEntry | None] | None:
     files = _files(delta)
     for path, (before, _) in files.items():
         if store.lookup(ours, path) != before:
@@ -228,11 +237,11 @@ def _trivial_changes(
 
 def carried_merge(
     store: ObjectStore,
-    ours: bytes,
+    ours: Oid,
     delta: Mapping[bytes, Change],
     *,
-    upstream: bytes,
-    changes: Mapping[bytes, Entry | None],
+    upstream: Oid,
+    changes: Mapping[bytes, TreeEntry | None],
     ours_changed: PathSet,
 ) -> Merged | None:
     """Merging work whose net change since the only merge base is `delta` into the
@@ -259,17 +268,17 @@ def _files(delta: Mapping[bytes, Change]) -> dict[bytes, Change]:
     return {path: change for path, change in delta.items() if _holds_file(*change)}
 
 
-def tree_changes(store: ObjectStore, old: bytes, new: bytes) -> dict[bytes, Entry | None]:
+def tree_changes(store: ObjectStore, old: Oid, new: Oid) -> dict[bytes, TreeEntry | None]:
     """Where the tree `new` differs from the tree `old`: path -> the entry `new` has
     there (None: none). A path that is a directory on one side only is one change."""
     return tree_changes_many(store, [(old, new)])[0]
 
 
 def tree_changes_many(
-    store: ObjectStore, pairs: Sequence[tuple[bytes, bytes]]
-) -> list[dict[bytes, Entry | None]]:
+    store: ObjectStore, pairs: Sequence[tuple[Oid, Oid]]
+) -> list[dict[bytes, TreeEntry | None]]:
     """`tree_changes` of each (old, new) pair, the trees read a level at a time."""
-    found: list[dict[bytes, Entry | None]] = [{} for _ in pairs]
+    found: list[dict[bytes, TreeEntry | None]] = [{} for _ in pairs]
     level = [(old, new, b"", changes) for (old, new), changes in zip(pairs, found, strict=True)]
     while level:
         store.load_trees(oid for old, new, _, _ in level for oid in (old, new))
@@ -289,7 +298,7 @@ def tree_changes_many(
 
 
 def _merged(
-    store: ObjectStore, ours: bytes, changes: Mapping[bytes, Entry | None]
+    store: ObjectStore, ours: Oid, changes: Mapping[bytes, TreeEntry | None]
 ) -> Merged | None:
     try:
         tree = _apply(store, ours, _nest(changes)) or store.write_tree({})
@@ -300,11 +309,11 @@ def _merged(
 
 def _directories_allow(
     store: ObjectStore,
-    ours: bytes,
+    ours: Oid,
     delta: Mapping[bytes, Change],
     files: Mapping[bytes, Change],
     *,
-    reference: bytes | None,
+    reference: Oid | None,
 ) -> bool:
     """No directory rename on either side can reach theirs' changes to `files`, and
     none of them lands below a file of ours. `reference` is the tree our side's
@@ -336,7 +345,7 @@ def _directories_allow(
     return True
 
 
-def _lands(store: ObjectStore, ours: bytes, upstream: bytes, path: bytes) -> bool:
+def _lands(store: ObjectStore, ours: Oid, upstream: Oid, path: bytes) -> bool:
     """Whether an entry added at `path` lands in directories of ours as it did in the
     upstream: each one above it a directory in ours where it is one in the upstream,
     and none of them a file."""
@@ -351,10 +360,10 @@ def _lands(store: ObjectStore, ours: bytes, upstream: bytes, path: bytes) -> boo
     return True
 
 
-Nested = dict[bytes, "Entry | Nested | None"]
+Nested = dict[bytes, "TreeEntry | Nested | None"]
 
 
-def _nest(changes: Mapping[bytes, Entry | None]) -> Nested:
+def _nest(changes: Mapping[bytes, TreeEntry | None]) -> Nested:
     """Changes by path as nested directories. A change to a path replaces everything
     below it (it is the incoming side's whole entry there), so changes below a
     changed path are dropped."""
@@ -372,19 +381,19 @@ def _nest(changes: Mapping[bytes, Entry | None]) -> Nested:
     return root
 
 
-def _apply(store: ObjectStore, tree: bytes | None, changes: Nested) -> bytes | None:
+def _apply(store: ObjectStore, tree: Oid | None, changes: Nested) -> Oid | None:
     """`tree` (None: an empty one) with `changes` made; None when nothing is left."""
-    entries: Tree = dict(store.tree(tree)) if tree is not None else {}
+    entries: TreeEntries = dict(store.tree(tree)) if tree is not None else {}
     for name, change in changes.items():
         if isinstance(change, dict):
             current = entries.get(name)
-            if current is not None and current[0] != TREE_MODE:
+            if current is not None and current.mode != TREE_MODE:
                 raise NotTrivial(name)
-            below = _apply(store, current[1] if current else None, change)
+            below = _apply(store, current.oid if current else None, change)
             if below is None:
                 entries.pop(name, None)
             else:
-                entries[name] = (TREE_MODE, below)
+                entries[name] = TreeEntry(TREE_MODE, below)
         elif change is None:
             entries.pop(name, None)
         else:

@@ -12,8 +12,8 @@ from treemerge.app.integration.reads import Reads, unrelated
 from treemerge.app.integration.state import string_map, tested_verdicts
 from treemerge.background import Background
 from treemerge.core.errors import UsageError
-from treemerge.gitio.merge import INTEGRATION_SIGNATURE, MergeResult, merge_tree
-from treemerge.gitio.objects import Entry
+from treemerge.gitio.merge import INTEGRATION_SIGNATURE, merge_tree
+from treemerge.gitio.objects import Oid, TreeEntry, oid_from_hex
 from treemerge.gitio.trivial import (
     NOTHING,
     Merged,
@@ -36,7 +36,14 @@ class Step(NamedTuple):
     """The integration so far: its commit and that commit's tree."""
 
     commit: str
-    tree: str
+    tree: Oid
+
+
+class Trial(NamedTuple):
+    """A merge onto the integration: the tree it gives and the paths that conflict."""
+
+    tree: Oid
+    conflicts: tuple[str, ...]
 
 
 class Run:
@@ -65,23 +72,22 @@ class Run:
         self.command = command
         self.upstream = upstream
         self.fallback = fallback
-        self.base_tree = b""
         self.merged: set[str] = set()  # pending commits merged so far
         self.trivial: set[str] = set()  # heads merged trivially
         self.conflicted: dict[str, tuple[str, ...]] = {}  # tree: its head's conflicts
         self.owners = Owners(project, self.base)
-        self._carried: dict[str, dict[bytes, Entry | None]] | None = None
+        self._carried: dict[str, dict[bytes, TreeEntry | None]] | None = None
         # Paths where the integration differs from the upstream (a superset): those of
         # the merges worked out here, and those of git's between the trees in `_unread`.
         self._changed = NOTHING
-        self._unread: list[tuple[bytes, bytes]] = []
-
-    def start(self) -> Step:
+        self._unread: list[tuple[Oid, Oid]] = []
         tree = self.store.commit_tree(self.base)
         if tree is None:
             raise UsageError(f"the {self.upstream} tree's head {self.base} is not a commit")
         self.base_tree = tree
-        return Step(self.base, tree.hex())
+
+    def start(self) -> Step:
+        return Step(self.base, self.base_tree)
 
     def _test(self, tree: str, step: str) -> TestRun | None:
         """The test command's verdict on a merged tree: the same tree (same content,
@@ -101,7 +107,7 @@ class Run:
         self.tested[key] = {"status": result.status, "output": result.output}
         return result
 
-    def _alone(self, head: str) -> dict[bytes, Entry | None] | None:
+    def _alone(self, head: str) -> dict[bytes, TreeEntry | None] | None:
         """What git's clean merge of `head` into the upstream by itself changed there;
         None when that merge was not clean, or not asked for."""
         if self._carried is None:
@@ -111,7 +117,7 @@ class Run:
                 # Only merges more than trivial are carried over (for the others it is
                 # the work itself): what those changed in the upstream, read at once.
                 merged = {
-                    theirs: bytes.fromhex(result.tree)
+                    theirs: oid_from_hex(result.tree)
                     for (_, theirs), result in zip(self.alone.pairs, results, strict=True)
                     if result.clean
                     and theirs in self.work
@@ -139,20 +145,20 @@ class Run:
             self.work.update(Survey(self.project.workspace.path).read(self.base, [head]))
         return self.work[head]
 
-    def _merge(self, current: Step, head: str, where: str) -> tuple[MergeResult, Merged | None]:
+    def _merge(self, current: Step, head: str, where: str) -> tuple[Trial, Merged | None]:
         """What merging `head` onto the integration gives: worked out here when it
         provably equals git's merge (with the paths it changes), else git's own."""
         work = self._pending(head)
         if work is not None and not work.commits and self.store.commit_tree(head):
             # Nothing the upstream lacks: already in (git merges it to the same tree).
             self.trivial.add(head)
-            return MergeResult(current.tree, ()), Merged(bytes.fromhex(current.tree), frozenset())
+            return Trial(current.tree, ()), Merged(current.tree, frozenset())
         # With no pending commit in common with anything merged so far, and one commit
         # under them, that commit is the only merge base (of the integration and of the
         # upstream alike).
         found = None
         if work is not None and work.base is not None and work.commits.isdisjoint(self.merged):
-            ours = bytes.fromhex(current.tree)
+            ours = current.tree
             found = trivial_merge(self.store, ours, work.delta)
             if found is not None:
                 self.trivial.add(head)
@@ -167,8 +173,9 @@ class Run:
                     ours_changed=self._integration_changed(),
                 )
         if found is not None:
-            return MergeResult(found.tree.hex(), ()), found
-        return merge_tree(self.project.workspace.path, current.commit, head, where=where), None
+            return Trial(found.tree, ()), found
+        merged = merge_tree(self.project.workspace.path, current.commit, head, where=where)
+        return Trial(oid_from_hex(merged.tree), merged.conflicts), None
 
     def merge_one(self, current: Step, tree: str, head: str) -> tuple[Step, TreeOutcome]:
         """Merge one tree onto the integration so far: (new integration, outcome).
@@ -194,7 +201,7 @@ class Run:
             message = f"Merge {tree} into next\n"
             parents = [current.commit, candidate]
             step = self.store.write_commit(merged.tree, parents, message, INTEGRATION_SIGNATURE)
-            test = self._test(merged.tree, step)
+            test = self._test(merged.tree.hex(), step)
             if test is not None and test.status == "failed":
                 failed = failed or test
                 continue
@@ -204,7 +211,7 @@ class Run:
             if known is not None:
                 self._changed = self._changed | PathSet.of(known.changed)
             else:  # (what git changed is read when a carried merge needs it)
-                self._unread.append((bytes.fromhex(current.tree), bytes.fromhex(merged.tree)))
+                self._unread.append((current.tree, merged.tree))
             outcome = TreeOutcome(
                 tree, head, True, candidate, is_fallback, commits, (), failed or test, problem
             )
