@@ -269,5 +269,5 @@ def _forecast(
     trees = ((tree.id, tree.upstream) for tree in project.trees())
     against = forecast_targets(subsystem, upstream, upstream_tip, heads=heads, trees=trees)
     pairs = [(commit, head) for commit in against.values()]
-    results = MergeBatch(project.workspace.path, pairs, where=subsystem).merged()
+    results = MergeBatch(project.workspace.path, pairs, where=subsystem, trial=True).merged()
     return [(name, result.conflicts) for name, result in zip(against, results, strict=True)]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -21,10 +22,28 @@ class MergeResult(NamedTuple):
         return not self.conflicts
 
 
-def merge_tree(repo: Path, ours: str, theirs: str, *, where: str = "") -> MergeResult:
-    """The tree a merge of `theirs` into `ours` would have, and the paths that conflict."""
+@contextlib.contextmanager
+def scratch_objects(repo: Path) -> Iterator[Mapping[str, str]]:
+    """The environment of a git command whose objects are thrown away: it writes into
+    an object directory of its own, which has the repository's as its alternate (what
+    git's own quarantine does), removed when the block ends. For trial merges whose
+    trees nothing will name: the workspace keeps none of them."""
+    with tempfile.TemporaryDirectory(prefix="treemerge-trial-") as objects:
+        yield {
+            "GIT_OBJECT_DIRECTORY": objects,
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(Path(repo, "objects").resolve()),
+        }
+
+
+def merge_tree(
+    repo: Path, ours: str, theirs: str, *, where: str = "", trial: bool = False
+) -> MergeResult:
+    """The tree a merge of `theirs` into `ours` would have, and the paths that conflict.
+    A `trial` merge keeps nothing it wrote (its tree is gone with it): for conflicts."""
     args = ["merge-tree", "--write-tree", "-z", "--name-only", "--no-messages", ours, theirs]
-    code, out = git_call(args, cwd=repo, where=where, ok=(0, 1))
+    with contextlib.ExitStack() as stack:
+        env = stack.enter_context(scratch_objects(repo)) if trial else None
+        code, out = git_call(args, cwd=repo, where=where, ok=(0, 1), env=env)
     tree, *paths = [p for p in out.split(b"\0") if p]
     conflicts = tuple(dict.fromkeys(decode_path(p) for p in paths)) if code == 1 else ()
     return MergeResult(tree.decode("ascii").strip(), conflicts)
@@ -64,14 +83,22 @@ class MergeBatch:
     """Many merges by one `git merge-tree --stdin`, running while the caller goes on:
     git starts at once, the pairs (ours, theirs, as for `merge_tree`) are given with
     the constructor or later to `feed`, and `results()` waits for the merges. Objects
-    they write are in the repository when `results()` returns."""
+    they write are in the repository when `results()` returns; for `trial` merges they
+    are thrown away (`scratch_objects`), only the conflicts are kept."""
 
     def __init__(
-        self, repo: Path, pairs: Sequence[tuple[str, str]] | None = None, *, where: str = ""
+        self,
+        repo: Path,
+        pairs: Sequence[tuple[str, str]] | None = None,
+        *,
+        where: str = "",
+        trial: bool = False,
     ) -> None:
         self.repo = repo
         self.pairs: list[tuple[str, str]] = []
         self.where = where
+        self.trial = trial
+        self._scratch = contextlib.ExitStack()
         self._process: GitProcess | None = None
         self._fed = False
         self._results: list[MergeResult] | None = []
@@ -100,7 +127,8 @@ class MergeBatch:
             self._writer.start()
 
     def _start(self) -> GitProcess:
-        return start_git(BATCH, cwd=self.repo, stderr=DEVNULL, where=self.where)
+        env = self._scratch.enter_context(scratch_objects(self.repo)) if self.trial else None
+        return start_git(BATCH, cwd=self.repo, stderr=DEVNULL, env=env, where=self.where)
 
     def close(self) -> None:
         """Stop the batch when its results are not wanted after all."""
@@ -113,6 +141,7 @@ class MergeBatch:
             self._process.wait()
             self._process.stdout.close()
             self._process = None
+        self._scratch.close()
 
     def results(self) -> list[MergeResult] | None:
         """Each pair's merge, in order; None when git refused one of them (which stops
@@ -127,6 +156,7 @@ class MergeBatch:
                 self._writer.join()
             failed = self._process.wait() != 0
             self._process = None
+            self._scratch.close()
             self._results = None if failed else self._parse(out)
         return self._results
 
@@ -135,7 +165,10 @@ class MergeBatch:
         per pair (which raises for the refused one, saying why)."""
         results = self.results()
         if results is None:
-            results = [merge_tree(self.repo, a, b, where=self.where) for a, b in self.pairs]
+            results = [
+                merge_tree(self.repo, a, b, where=self.where, trial=self.trial)
+                for a, b in self.pairs
+            ]
         return results
 
     def _parse(self, out: bytes) -> list[MergeResult]:

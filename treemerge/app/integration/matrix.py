@@ -28,7 +28,7 @@ class Matrix:
             pairs = self._batch.pairs
             if results is None:  # git refused a pair: merged one by one, it says which
                 pairs = [(a, b) for a, b in pairs if a in names and b in names]
-                results = [merge_tree(self.repo, a, b, where="next") for a, b in pairs]
+                results = [merge_tree(self.repo, a, b, where="next", trial=True) for a, b in pairs]
             self._found = {}
             for (one, two), result in zip(pairs, results, strict=True):
                 if result.conflicts:

@@ -37,7 +37,7 @@ class Start:
         # Each head merged into the upstream alone (merges onto the integration can
         # then be carried over from these), and the pairs of heads for the matrix.
         self.alone = MergeBatch(repo, where="next")
-        self.pairs = MergeBatch(repo, where="next")
+        self.pairs = MergeBatch(repo, where="next", trial=True)  # (only its conflicts count)
 
     def finish(
         self,
