@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from treemerge.core.changes import Change, CommitInfo
+from treemerge.core.changes import CommitInfo, NetChange
 from treemerge.core.check import FileVerdict, judge, not_owned, owners_of, paths_of
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
@@ -92,5 +92,5 @@ def test_no_maintainers_means_no_acks() -> None:
 
 
 def test_paths_of_names_both_sides_of_a_rename_sorted() -> None:
-    changes = [Change("M", "b.c"), Change("R", "new.c", "old.c"), Change("A", "a.c")]
+    changes = [NetChange("M", "b.c"), NetChange("R", "new.c", "old.c"), NetChange("A", "a.c")]
     assert paths_of(changes) == {"a.c": "A", "b.c": "M", "new.c": "R", "old.c": "R"}

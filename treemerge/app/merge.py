@@ -8,6 +8,7 @@ from treemerge.app.project import Project
 from treemerge.app.review import Review, upstream_head
 from treemerge.app.send import records, records_kept
 from treemerge.core.errors import GitError, Refused, UsageError
+from treemerge.core.plain import as_dict
 from treemerge.failpoints import failpoint
 from treemerge.gitio.merge import commit_tree, merge_tree
 from treemerge.gitio.pullgit import PullGit
@@ -30,7 +31,7 @@ class MergeResult:
     already_merged: bool = False  # the upstream (or a merge kept for it) had the pull
 
     def as_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return as_dict(self)
 
 
 def problems(review: Review) -> list[str]:
@@ -72,6 +73,28 @@ def merge_pull(
     done = _already_merged(project, review, push=push and not dry_run, dry_run=dry_run)
     if done is not None:
         return done
+    found = _refusable(review, force=force)
+    parent = upstream_head(project, target.upstream)
+    message = merge_message(project, review, forced=found if force else [], reason=reason)
+    commit, pushed = None, False
+    if not dry_run:
+        commit, pushed = _merge(project, review, parent, message, push=push)
+    return MergeResult(
+        target.subsystem,
+        target.tag,
+        target.upstream,
+        parent,
+        commit,
+        message,
+        pushed=pushed,
+        forced=bool(found),
+    )
+
+
+def _refusable(review: Review, *, force: bool) -> list[str]:
+    """What could stop the merge (`problems`): raises Refused on conflicts, and on
+    problems unless `force`."""
+    target = review.target
     if review.conflicts:
         paths = ", ".join(p for p, _ in review.conflicts[:10])
         raise Refused(
@@ -83,19 +106,15 @@ def merge_pull(
         raise Refused(
             f"refusing to merge {target.tag}: {'; '.join(found)}; --force --reason TEXT overrides"
         )
-    parent = upstream_head(project, target.upstream)
-    message = merge_message(project, review, forced=found if force else [], reason=reason)
-    if dry_run:
-        return MergeResult(
-            target.subsystem,
-            target.tag,
-            target.upstream,
-            parent,
-            None,
-            message,
-            pushed=False,
-            forced=bool(found),
-        )
+    return found
+
+
+def _merge(
+    project: Project, review: Review, parent: str, message: str, *, push: bool
+) -> tuple[str, bool]:
+    """The merge commit, kept as refs/merges/UPSTREAM and recorded; pushed with `push`.
+    Returns the commit and whether it was pushed."""
+    target = review.target
     repo = project.workspace.path
     merged = merge_tree(repo, parent, target.commit, where=target.subsystem)
     commit = commit_tree(
@@ -105,16 +124,7 @@ def merge_pull(
     pushed = push and _push(project, target.upstream, commit)
     failpoint("before-merge-record")
     _record_merged(project, target.subsystem, target.commit)
-    return MergeResult(
-        target.subsystem,
-        target.tag,
-        target.upstream,
-        parent,
-        commit,
-        message,
-        pushed=pushed,
-        forced=bool(found),
-    )
+    return commit, pushed
 
 
 def merge_message(

@@ -10,6 +10,7 @@ from the git tree at the revision under examination.
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,28 +27,16 @@ if TYPE_CHECKING:
     from treemerge.gitio.treeat import TreeAt
 
 
+# A dataclass, not a NamedTuple: a field named `index` would hide tuple.index.
+@dataclass(frozen=True)
 class OwnershipContext:
-    """An ownership source compiled against the tree it judges.
+    """An ownership source compiled against the tree it judges."""
 
-    (A plain class: a NamedTuple's `index` would hide tuple.index, and a dataclass
-    costs every command that imports this module several times as much to create.)
-    """
-
-    __slots__ = ("index", "ownership", "repository", "source", "tree")
-
-    def __init__(
-        self,
-        ownership: Ownership,
-        index: OwnershipIndex,
-        tree: TreeAt,
-        repository: Repository,
-        source: str,
-    ) -> None:
-        self.ownership = ownership
-        self.index = index
-        self.tree = tree
-        self.repository = repository
-        self.source = source
+    ownership: Ownership
+    index: OwnershipIndex
+    tree: TreeAt
+    repository: Repository
+    source: str
 
 
 class FileTree(Protocol):

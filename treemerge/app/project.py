@@ -1,8 +1,5 @@
 """The project a command works on: maintainers.cfg, its trees, and the workspace beside it."""
 
-# Tree is a NamedTuple: every start-up creates its class, and a NamedTuple costs a
-# fraction of a frozen dataclass there.
-
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,7 +21,7 @@ from treemerge.store.changed import FILE_NAME as CHANGED_PATHS
 from treemerge.store.changed import ChangedPaths
 
 
-class Tree(NamedTuple):
+class TrackedTree(NamedTuple):
     """A tree treemerge follows: the main tree or a subsystem's."""
 
     id: str
@@ -46,13 +43,13 @@ class Project:
         # What this run may still wait, in all, to retry deliveries.
         self.retry_budget = RetryBudget()
 
-    def trees(self, ids: Sequence[str] = ()) -> list[Tree]:
+    def trees(self, ids: Sequence[str] = ()) -> list[TrackedTree]:
         """The main tree then every subsystem, or just `ids` (in the order given)."""
         main = self.config.main
-        every = [Tree(MAIN, resolve_location(main.url, self.root), main.branch, None)]
+        every = [TrackedTree(MAIN, resolve_location(main.url, self.root), main.branch, None)]
         for sub in self.config.subsystems:
             url = resolve_location(sub.tree, self.root) if sub.tree else None
-            every.append(Tree(sub.id, url, sub.branch, sub.upstream))
+            every.append(TrackedTree(sub.id, url, sub.branch, sub.upstream))
         if not ids:
             return every
         by_id = {t.id: t for t in every}
@@ -62,10 +59,10 @@ class Project:
             raise UsageError(f"unknown tree {unknown[0]!r}; maintainers.cfg has: {known}")
         return [by_id[i] for i in ids]
 
-    def tree(self, tree_id: str) -> Tree:
+    def tree(self, tree_id: str) -> TrackedTree:
         return self.trees([tree_id])[0]
 
-    def subsystem_tree(self, tree_id: str) -> Tree:
+    def subsystem_tree(self, tree_id: str) -> TrackedTree:
         """A subsystem's tree (not the main tree), for commands that need one."""
         tree = self.tree(tree_id)
         if tree.upstream is None:

@@ -12,6 +12,7 @@ from treemerge.app.project import Project
 from treemerge.app.send import PULLS_DIR, records, records_kept
 from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
+from treemerge.core.plain import as_dict
 from treemerge.core.pullreq import escape_lines
 from treemerge.gitio.merge import merge_tree
 from treemerge.gitio.pullgit import PullGit
@@ -50,8 +51,8 @@ class ReviewWarning:
     kind: str
     message: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "message": self.message}
+    def as_dict(self) -> dict[str, object]:
+        return as_dict(self)
 
 
 @dataclass(frozen=True)

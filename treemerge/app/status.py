@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from treemerge.app.check import judge_range
-from treemerge.app.project import Project, Tree
+from treemerge.app.project import Project, TrackedTree
 from treemerge.app.send import records, records_kept
 from treemerge.background import map_parallel
 from treemerge.core.errors import ConfigError, TreemergeError
@@ -51,7 +51,7 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
     workspace.ensure()
     last = _last_pulls(project)
     synced = workspace.tree_heads()
-    judged: list[tuple[int, Tree, str]] = []
+    judged: list[tuple[int, TrackedTree, str]] = []
     for tree in project.trees(ids):
         head = synced.get(tree.id)
         if tree.upstream is None:
@@ -65,7 +65,7 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
         if upstream in synced:
             _compile_ownership(project, synced[upstream])
 
-    def judge(item: tuple[int, Tree, str]) -> TreeStatus:
+    def judge(item: tuple[int, TrackedTree, str]) -> TreeStatus:
         _, tree, head = item
         assert tree.upstream is not None
         row = _subsystem_status(project, tree.id, tree.upstream, synced, head)

@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 
-from treemerge.app.project import Project, Tree
+from treemerge.app.project import Project, TrackedTree
 from treemerge.app.send import mark_merged
 from treemerge.core.errors import TreemergeError
+from treemerge.core.plain import as_dict
 from treemerge.gitio.workspace import MAIN, FetchResult
 
 DEFAULT_JOBS = 4
@@ -36,7 +37,7 @@ class SyncReport:
                 {"tree": r.tree, "old": r.old, "new": r.new, "changed": r.changed}
                 for r in self.fetched
             ],
-            "failures": [{"tree": f.tree, "message": f.message} for f in self.failures],
+            "failures": [as_dict(f) for f in self.failures],
             "merged": list(self.merged),
         }
 
@@ -55,7 +56,7 @@ def sync(
     fetchable = [t for t in trees if t.url is not None]
     failures = [SyncFailure(t.id, "no `tree =` in maintainers.cfg") for t in trees if t.url is None]
 
-    def fetch(tree: Tree) -> FetchResult | SyncFailure:
+    def fetch(tree: TrackedTree) -> FetchResult | SyncFailure:
         notify(tree.id, "start")
         assert tree.url is not None
         try:

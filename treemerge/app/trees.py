@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from treemerge.app.project import Project, Tree
+from treemerge.app.project import Project, TrackedTree
 from treemerge.core.errors import Refused, UsageError
 from treemerge.gitio.merge import commit_tree, merge_tree
 from treemerge.gitio.pullgit import PullGit
@@ -48,7 +48,7 @@ def create_tree(project: Project, subsystem: str, *, at: str | None, cwd: Path) 
     return CreateResult(subsystem, location, tree.branch, upstream, location == tree.url)
 
 
-def _location(tree: Tree, at: str | None, cwd: Path) -> str:
+def _location(tree: TrackedTree, at: str | None, cwd: Path) -> str:
     if at is None:
         if tree.url is None:
             raise UsageError(f"{tree.id} has no `tree =` in maintainers.cfg: pass --at PATH|URL")
@@ -163,7 +163,7 @@ def _tag_named(project: Project, name: str) -> bool:
     return PullGit(project.workspace.path, where=name).tag_exists(name)
 
 
-def _merge_message(tree: Tree, to: str, *, tag: bool, reason: str | None) -> str:
+def _merge_message(tree: TrackedTree, to: str, *, tag: bool, reason: str | None) -> str:
     what = f"tag '{to}'" if tag else f"commit '{to}' of {tree.upstream}"
     lines = [f"Merge {what} into {tree.branch}", ""]
     if tag:
@@ -176,7 +176,7 @@ def _merge_message(tree: Tree, to: str, *, tag: bool, reason: str | None) -> str
     return "\n".join(lines).strip() + "\n"
 
 
-def _publish(project: Project, tree: Tree, commit: str) -> None:
+def _publish(project: Project, tree: TrackedTree, commit: str) -> None:
     """Push `commit` to the tree's branch (never forced), then refresh the workspace copy."""
     assert tree.url is not None
     project.workspace.push(tree.url, [f"{commit}:refs/heads/{tree.branch}"], where=tree.id)

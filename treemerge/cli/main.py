@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import traceback
 from importlib import import_module
 
 import click
@@ -73,8 +75,6 @@ def cli() -> None:
 def report(exc: TreemergeError) -> int:
     """Tell the user what went wrong (and a --json reader, on stdout); return the exit code."""
     if settings().json:
-        import json  # noqa: PLC0415 - only for --json
-
         document = {"error": {"message": exc.message, "exit_code": exc.exit_code}}
         sys.stdout.write(json.dumps(document) + "\n")
     error(exc.message)
@@ -106,8 +106,6 @@ def main(argv: list[str] | None = None) -> None:
 def _internal_error(exc: Exception) -> int:
     verbose = settings().verbose > 0
     if verbose:
-        import traceback  # noqa: PLC0415 - only when something went wrong
-
         traceback.print_exc()
     print(
         f"treemerge: internal error: {type(exc).__name__}: {escape_text(str(exc))}"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from treemerge.app.integration import NextResult, TreeOutcome, build_next
+from treemerge.app.project import open_project
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import check_writable, console, safe, write_file, write_json
 from treemerge.core.check import owner_list
@@ -45,8 +46,6 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     """
     if html is not None:
         check_writable(html)
-    from treemerge.app.project import open_project  # noqa: PLC0415 - the command's own
-
     project = open_project(settings().config, Path.cwd())
     result = build_next(project, upstream=upstream, fallback=not no_fallback, run_tests=not no_test)
     document = result.as_dict()

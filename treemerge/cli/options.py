@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,26 +14,15 @@ from click.core import ParameterSource
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@dataclass
 class Settings:
     """What the global options asked for; the commands read it from the context."""
 
-    # A plain class, not a dataclass: it is created at every start-up, where a dataclass
-    # costs several times as much.
-    __slots__ = ("color", "config", "json", "quiet", "verbose")
-
-    def __init__(
-        self,
-        config: Path | None = None,
-        json: bool = False,
-        quiet: bool = False,
-        verbose: int = 0,
-        color: bool | None = None,
-    ) -> None:
-        self.config = config
-        self.json = json
-        self.quiet = quiet
-        self.verbose = verbose
-        self.color = color
+    config: Path | None = None
+    json: bool = False
+    quiet: bool = False
+    verbose: int = 0
+    color: bool | None = None
 
 
 _last: list[Settings] = []  # the settings of the latest run, for reporting its errors

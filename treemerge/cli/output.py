@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -49,8 +50,6 @@ def safe(text: str, style: str = "") -> Text:
 
 def write_json(document: Any, *, out: TextIO | None = None) -> None:
     """The one JSON document a --json run prints."""
-    import json  # noqa: PLC0415 - only for --json
-
     stream = out or sys.stdout
     # ASCII-only: file names that are not UTF-8 survive as \udcXX escapes.
     json.dump(document, stream, indent=2)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from treemerge.app.project import open_project
+from treemerge.app.send import records
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.errors import EXIT_OK
@@ -19,8 +20,6 @@ from treemerge.store.records import STATES
 @global_options
 def prs_command(state: str | None) -> int:
     """The recorded pull requests, oldest first."""
-    from treemerge.app.send import records  # noqa: PLC0415 - as send_pull
-
     project = open_project(settings().config, Path.cwd())
     store = records(project)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 
 from treemerge.app.project import open_project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
+from treemerge.app.send import records_kept, send_pull
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import check_writable, console, safe, write_file
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -104,14 +106,10 @@ def request_pull_command(
         check_writable(output)  # (before the tag is made and pushed)
     project = open_project(settings().config, Path.cwd())
     if send and not dry_run:
-        from treemerge.app.send import records_kept  # noqa: PLC0415 - delivery only when sending
-
         records_kept(project)  # lost or damaged records stop us before the tag is pushed
     pull = prepare_pull(project, subsystem, options)
     _write(pull, fmt, output)
     if send and not dry_run:
-        from treemerge.app.send import send_pull  # noqa: PLC0415 - delivery only when sending
-
         outcome = send_pull(project, pull)
         if not settings().quiet and not settings().json:
             verb = "was already sent" if outcome.already_sent else "sent"
@@ -152,8 +150,6 @@ def _edit(subsystem: str, summary: str | None) -> str:
 
 def _write(pull: PullRequest, fmt: str, output: Path | None) -> None:
     if fmt == "json" or settings().json:
-        import json  # noqa: PLC0415 - only for JSON output
-
         text = json.dumps(pull.as_dict(), indent=2) + "\n"
     elif fmt == "markdown":
         text = pull.render_markdown()

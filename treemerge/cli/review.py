@@ -16,8 +16,6 @@ from treemerge.cli.output import console, safe, write_json
 from treemerge.core.check import owner_list
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
 
-TARGET_HELP = "SUBSYS (its latest pull tag), a pull tag, or a tree URL (with --tag)."
-
 
 def _review(target: str, tag: str | None, request: TextIO | None) -> Review:
     project = open_project(settings().config, Path.cwd())

@@ -114,7 +114,7 @@ def write_who_json(results: Iterable[PathOwners], out: TextIO, *, explain: bool)
     for owners in results:
         parts = []
         for match in owners.matches:
-            key = (match.index, match.pattern.line if explain else 0)
+            key = (match.index, match.pattern.ordinal if explain else 0)
             encoded = cache.get(key)
             if encoded is None:
                 encoded = cache[key] = json.dumps(_section_json(match, explain=explain))

@@ -1,9 +1,5 @@
 """What a range of history changed: the net change and the commits behind it."""
 
-# Records are NamedTuples: their classes are created at every start-up and their
-# instances per commit and per changed path, and a NamedTuple costs a fraction of a
-# frozen dataclass at both.
-
 from __future__ import annotations
 
 import re
@@ -14,7 +10,7 @@ from treemerge.core.people import email_of
 ACKED_BY = re.compile(r"^Acked-by:[ \t]*(.+?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 
 
-class Change(NamedTuple):
+class NetChange(NamedTuple):
     """One entry of a net diff; a rename or copy also names the path it came from."""
 
     status: str  # A, M, D, R, C or T, as git writes them

@@ -5,18 +5,16 @@ section matches it, `acked` when every commit that touched it carries an `Acked-
 from a maintainer of a section that owns it, and `foreign` otherwise.
 """
 
-# Records are NamedTuples: every start-up creates their classes and a check makes a
-# verdict per path, and a NamedTuple costs a fraction of a frozen dataclass at both.
-
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from typing import Literal, NamedTuple
 
-from treemerge.core.changes import Change, CommitInfo
+from treemerge.core.changes import CommitInfo, NetChange
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.model import Section
 from treemerge.core.people import emails
+from treemerge.core.plain import as_dict
 
 Verdict = Literal["owned", "acked", "foreign"]
 
@@ -30,14 +28,7 @@ class FileVerdict(NamedTuple):
     change: str = "M"
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "path": self.path,
-            "status": self.status,
-            "owners": list(self.owners),
-            "commits": list(self.commits),
-            "acks": list(self.acks),
-            "change": self.change,
-        }
+        return as_dict(self)
 
 
 class CheckResult(NamedTuple):
@@ -82,7 +73,7 @@ def owner_list(owners: Sequence[str]) -> str:
     return ", ".join(owners) or NO_OWNER
 
 
-def paths_of(changes: Sequence[Change]) -> dict[str, str]:
+def paths_of(changes: Sequence[NetChange]) -> dict[str, str]:
     """Every path the net change touches, with its change letter (sorted by path)."""
     found: dict[str, str] = {}
     for change in changes:
@@ -100,13 +91,14 @@ def owners_of(index: OwnershipIndex, paths: Collection[str]) -> dict[str, tuple[
 
 def not_owned(subsystem: str, owners: Mapping[str, Sequence[Section]]) -> list[str]:
     """The paths no section of `subsystem` owns (these need per-commit attribution)."""
-    ours: dict[int, tuple[Sequence[Section], bool]] = {}  # see judge
+    ours: dict[tuple[Section, ...], bool] = {}  # by owners, as in judge
     found = []
     for path, sections in owners.items():
-        known = ours.get(id(sections))
+        key = tuple(sections)
+        known = ours.get(key)
         if known is None:
-            known = ours[id(sections)] = (sections, _is_ours(subsystem, sections))
-        if not known[1]:
+            known = ours[key] = _is_ours(subsystem, sections)
+        if not known:
             found.append(path)
     return found
 
@@ -118,10 +110,8 @@ def judge(
     touched: Mapping[str, Sequence[CommitInfo]],
 ) -> tuple[FileVerdict, ...]:
     """The verdict for each path; `touched` gives the commits behind each non-owned path."""
-    # What the owning sections decide, worked out once per sequence of them (owners_of
-    # gives paths with the same owners one tuple). Each entry holds its sequence, so
-    # the id it is filed under stays that sequence's for the whole call.
-    decided: dict[int, tuple[Sequence[Section], bool, tuple[str, ...], frozenset[str]]] = {}
+    # What the owning sections decide, worked out once per sequence of them.
+    decided: dict[tuple[Section, ...], tuple[bool, tuple[str, ...], frozenset[str]]] = {}
     acked: dict[str, frozenset[str]] = {}  # each commit's acks, read when first needed
 
     def acks(commit: CommitInfo) -> frozenset[str]:
@@ -132,11 +122,11 @@ def judge(
 
     verdicts = []
     for path, change in paths.items():
-        sections = owners_by_path[path]
-        facts = decided.get(id(sections))
+        sections = tuple(owners_by_path[path])
+        facts = decided.get(sections)
         if facts is None:
-            facts = decided[id(sections)] = (sections, *_owner_facts(subsystem, sections))
-        _, ours, names, maintainers = facts
+            facts = decided[sections] = _owner_facts(subsystem, sections)
+        ours, names, maintainers = facts
         if ours:
             verdicts.append(FileVerdict(path, "owned", (), (), (), change))
             continue

@@ -6,16 +6,13 @@ and say what was expected. Its syntax is configparser's: `key = value` (or
 starting with `#` or `;`, keys case-insensitive.
 """
 
-# Records are NamedTuples: every start-up creates their classes, and a NamedTuple costs
-# a fraction of a frozen dataclass there.
-
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from treemerge.core.errors import ConfigError
-from treemerge.core.model import Diagnostic
 from treemerge.core.refname import refname_problem, subsystem_id_problem
 from treemerge.core.schedule import ScheduleError, check_schedule
 
@@ -76,16 +73,14 @@ class Value(NamedTuple):
         return tuple(self.text.split())
 
 
+@dataclass
 class RawSection:
     """One [section] as read, with its values by key (filled in as the lines come)."""
 
-    __slots__ = ("kind", "line", "name", "values")
-
-    def __init__(self, kind: str, name: str | None, line: int) -> None:
-        self.kind = kind
-        self.name = name
-        self.line = line
-        self.values: dict[str, Value] = {}
+    kind: str
+    name: str | None
+    line: int
+    values: dict[str, Value] = field(default_factory=dict)
 
 
 class MainConfig(NamedTuple):
@@ -428,8 +423,3 @@ def _choice(
 def _is_number(text: str) -> bool:
     # ASCII digits only: str.isdigit() is also true of "²", which int() refuses.
     return text.isascii() and text.isdigit()
-
-
-def config_diagnostic(error: ConfigError) -> Diagnostic:
-    """A configuration error as a lint finding."""
-    return Diagnostic("error", "config", error.file, error.line, error.detail, key=error.key)

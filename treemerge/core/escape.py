@@ -6,23 +6,14 @@ shows control characters escaped (`\\x1b`, `\\r`), never raw; JSON carries them 
 
 from __future__ import annotations
 
-import functools
 import re
 
 # C0 controls, DEL, C1 controls, bidi overrides and isolates (which can reorder what a
-# reader sees), and lone surrogates (bytes of a name that were not UTF-8). Compiled when
-# first needed (`compiled`): a set this wide takes Python's compiler about half a
-# millisecond, which a run whose text is all plain never needs.
-UNSAFE = "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+# reader sees), and lone surrogates (bytes of a name that were not UTF-8).
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # The same but for the line feed.
-UNSAFE_IN_LINES = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+UNSAFE_IN_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-@functools.cache
-def compiled(pattern: str) -> re.Pattern[str]:
-    """`pattern` compiled once, when first asked for (for patterns a run may not need)."""
-    return re.compile(pattern)
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -39,21 +30,21 @@ def _escape_char(match: re.Match[str]) -> str:
 
 def has_unsafe(text: str) -> bool:
     """Whether `text` has anything `escape_text` would escape."""
-    return not _nothing_to_escape(text) and compiled(UNSAFE).search(text) is not None
+    return not _nothing_to_escape(text) and UNSAFE.search(text) is not None
 
 
 def escape_text(text: str) -> str:
     """`text` with every control character shown as an escape."""
     if _nothing_to_escape(text):
         return text
-    return compiled(UNSAFE).sub(_escape_char, text)
+    return UNSAFE.sub(_escape_char, text)
 
 
 def escape_keeping_lines(text: str) -> str:
     """`escape_text` of every line of `text`, its line feeds kept (in one pass)."""
     if _nothing_to_escape(text.replace("\n", " ")):
         return text
-    return compiled(UNSAFE_IN_LINES).sub(_escape_char, text)
+    return UNSAFE_IN_LINES.sub(_escape_char, text)
 
 
 def escape_each(lines: list[str]) -> list[str]:

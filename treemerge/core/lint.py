@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.model import Diagnostic, Ownership
+from treemerge.core.plain import as_dict
 
 # Statuses whose sections are expected to have no M: line.
 UNMAINTAINED_STATUSES = ("orphan", "obsolete")
@@ -46,11 +47,7 @@ class LintReport:
     coverage: Coverage
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "errors": [d.as_dict() for d in self.errors],
-            "warnings": [d.as_dict() for d in self.warnings],
-            "coverage": self.coverage.as_dict(),
-        }
+        return as_dict(self)
 
 
 def lint(ownership: Ownership, index: OwnershipIndex, paths: Sequence[str]) -> LintReport:
@@ -62,13 +59,13 @@ def lint(ownership: Ownership, index: OwnershipIndex, paths: Sequence[str]) -> L
     unowned_dirs: Counter[str] = Counter()
     for path in paths:
         hits = index.matching_patterns(path)
-        hit.update(id(p) for p in hits)
+        hit.update(p.ordinal for p in hits)
         if any(not m.section.is_catch_all for m in index.owners(path).matches):
             owned += 1
         else:
             unowned_dirs[_top_dir(path)] += 1
     for pattern in index.patterns:
-        if id(pattern) not in hit:
+        if pattern.ordinal not in hit:
             section = ownership.sections[pattern.section]
             found.append(
                 Diagnostic(

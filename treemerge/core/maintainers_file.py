@@ -14,9 +14,9 @@ from treemerge.core.model import (
     KNOWN_LETTERS,
     PATTERN_LETTERS,
     Diagnostic,
-    Entry,
     Ownership,
     Section,
+    SectionEntry,
 )
 
 ENTRY_LINE = re.compile(r"([A-Z]):\s*(.*)", re.DOTALL)
@@ -54,7 +54,7 @@ def parse_maintainers(data: bytes | str, file: str = "MAINTAINERS") -> Ownership
 
     sections: list[Section] = []
     title: tuple[str, int] | None = None  # last non-entry line seen, with its number
-    entries: list[Entry] = []
+    entries: list[SectionEntry] = []
     section_title: tuple[str, int] | None = None
 
     def close() -> None:
@@ -79,7 +79,7 @@ def parse_maintainers(data: bytes | str, file: str = "MAINTAINERS") -> Ownership
             close()
             section_title, entries = title, []
         letter, value = match.group(1), match.group(2)
-        entries.append(Entry(letter, value.rstrip(), number))
+        entries.append(SectionEntry(letter, value.rstrip(), number))
         diagnostics.extend(_entry_diagnostics(file, number, letter, value))
     close()
     return Ownership(tuple(sections), tuple(diagnostics))

@@ -11,15 +11,11 @@ costs the tests that depend on its own name, and its answer, which depends only 
 the patterns that matched, is worked out once per set of them and shared.
 """
 
-# Exclusion and PathOwners are NamedTuples: every start-up creates their classes and each
-# path asked about makes a PathOwners, and a NamedTuple costs a fraction of a frozen
-# dataclass at both. SectionMatch is a plain class: its `index` field (or a property of
-# that name) would hide tuple.index, which mypy rejects as an incompatible override.
-
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import re2
@@ -37,32 +33,15 @@ from treemerge.core.patterns import (
 NAME_KEY = 2
 
 
+# A dataclass, not a NamedTuple: a field named `index` would hide tuple.index.
+@dataclass(frozen=True, slots=True)
 class SectionMatch:
     """A section that owns a path, with the deepest of its patterns that matched."""
 
-    __slots__ = ("depth", "index", "pattern", "section")
-
-    def __init__(self, section: Section, index: int, depth: int, pattern: Pattern) -> None:
-        self.section = section
-        self.index = index  # the section's place in the file
-        self.depth = depth
-        self.pattern = pattern
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SectionMatch):
-            return NotImplemented
-        return (self.section, self.index, self.depth, self.pattern) == (
-            other.section,
-            other.index,
-            other.depth,
-            other.pattern,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.index, self.depth))
-
-    def __repr__(self) -> str:
-        return f"SectionMatch({self.section.name!r}, {self.index}, {self.depth})"
+    section: Section = field(repr=False)
+    index: int  # the section's place in the file
+    depth: int
+    pattern: Pattern = field(repr=False)
 
 
 class Exclusion(NamedTuple):
@@ -127,11 +106,10 @@ class OwnershipIndex:
         # Worked out when first needed: the plan of each directory; for each set of
         # patterns that match every path of a directory (a plan's `always`, shared by
         # the directories with that set), the answers by the other patterns matching;
-        # and one answer object per outcome. Patterns live as long as the index: their
-        # ids name them.
+        # and one answer object per outcome. Patterns are named by their ordinals.
         self._plans: dict[str, _Plan] = {}
         self._groups: dict[tuple[int, ...], tuple[tuple[Pattern, ...], _Answers]] = {}
-        self._outcomes: dict[tuple[tuple[int, int] | None, ...], _Answer] = {}
+        self._outcomes: dict[tuple[int | None, ...], _Answer] = {}
 
     def matching_patterns(self, path: str) -> list[Pattern]:
         """The patterns (F:, X: and N:) that match `path`, in no particular order."""
@@ -176,7 +154,8 @@ class OwnershipIndex:
                 searched.append(bucket)
         # Directories with the same `always` share it and its answers (and whichever
         # thread got there first makes the one plan of a directory).
-        shared, answers = self._groups.setdefault(tuple(map(id, always)), (tuple(always), {}))
+        key = _ordinals(always)
+        shared, answers = self._groups.setdefault(key, (tuple(always), {}))
         by_name = self._by_name.get(directory, {})
         plan = _Plan(directory, shared, tuple(tested), tuple(searched), by_name, answers)
         return self._plans.setdefault(directory, plan)
@@ -187,7 +166,7 @@ class OwnershipIndex:
         directory = path[: path.rfind("/") + 1]
         plan = self._plans.get(directory) or self._plan(directory)
         found = plan.collect(path)
-        key = tuple(map(id, found))  # mostly (), which costs nothing to make
+        key = _ordinals(found)
         answer = plan.answers.get(key)
         if answer is None:
             answer = plan.answers.setdefault(key, self._resolve([*plan.always, *found]))
@@ -207,11 +186,8 @@ class OwnershipIndex:
                 best[index] = pattern
         owning = sorted((i for i in best if i not in excluded), key=lambda i: (-best[i].depth, i))
         shown = [i for i in sorted(excluded) if i in best]
-        outcome = (
-            *((i, id(best[i])) for i in owning),
-            None,
-            *((i, id(excluded[i])) for i in shown),
-        )
+        # A pattern's ordinal names its section too.
+        outcome = (*(best[i].ordinal for i in owning), None, *(excluded[i].ordinal for i in shown))
         answer = self._outcomes.get(outcome)
         if answer is None:
             sections = self.sections
@@ -231,7 +207,7 @@ class _Answer(NamedTuple):
     sections: tuple[Section, ...]
 
 
-# The answers for one `always`, by the ids of the patterns `collect` finds.
+# The answers for one `always`, by the ordinals of the patterns `collect` finds.
 _Answers = dict[tuple[int, ...], _Answer]
 
 
@@ -300,6 +276,10 @@ class _Bucket:
                     pattern = regexes[i]
                     if pattern.directory or path.count("/") == pattern.slashes:
                         hits.append(pattern)
+
+
+def _ordinals(patterns: list[Pattern]) -> tuple[int, ...]:
+    return tuple([p.ordinal for p in patterns])
 
 
 def _re2_text(path: str) -> bytes:

@@ -1,14 +1,8 @@
 """The ownership model shared by both file formats: sections made of lettered entries."""
 
-# Records are NamedTuples: every start-up creates their classes and an ownership file can
-# make thousands of them, and a NamedTuple costs a fraction of a frozen dataclass at both.
-
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, NewType
-
-# A path relative to the repository root, with '/' separators (as git writes it).
-RepoPath = NewType("RepoPath", str)
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
@@ -41,7 +35,7 @@ class Diagnostic(NamedTuple):
         }
 
 
-class Entry(NamedTuple):
+class SectionEntry(NamedTuple):
     """One `X: value` line of a section (or its equivalent from maintainers.cfg)."""
 
     letter: str
@@ -54,7 +48,7 @@ class Section(NamedTuple):
     """A named area with its people and its path patterns, in file order."""
 
     name: str
-    entries: tuple[Entry, ...]
+    entries: tuple[SectionEntry, ...]
     file: str
     line: int
     # The maintainers.cfg subsystem id this section belongs to, when there is one.

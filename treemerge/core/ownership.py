@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from treemerge.core.config import Config, SubsystemConfig
-from treemerge.core.model import Diagnostic, Entry, Ownership, Section
+from treemerge.core.model import Diagnostic, Ownership, Section, SectionEntry
 
 
-def subsystem_entries(sub: SubsystemConfig) -> list[Entry]:
+def subsystem_entries(sub: SubsystemConfig) -> list[SectionEntry]:
     """The subsystem's keys as MAINTAINERS entries, each with its line in the config."""
-    entries = [Entry("M", v, sub.line) for v in sub.maintainers]
-    entries += [Entry("R", v, sub.line) for v in sub.reviewers]
-    entries += [Entry("L", v, sub.line) for v in sub.lists]
+    entries = [SectionEntry("M", v, sub.line) for v in sub.maintainers]
+    entries += [SectionEntry("R", v, sub.line) for v in sub.reviewers]
+    entries += [SectionEntry("L", v, sub.line) for v in sub.lists]
     if sub.status:
-        entries.append(Entry("S", sub.status, sub.line))
-    entries += [Entry("F", v.text, v.line) for v in sub.files]
-    entries += [Entry("X", v.text, v.line) for v in sub.exclude]
-    entries += [Entry("N", v.text, v.line) for v in sub.regex]
+        entries.append(SectionEntry("S", sub.status, sub.line))
+    entries += [SectionEntry("F", v.text, v.line) for v in sub.files]
+    entries += [SectionEntry("X", v.text, v.line) for v in sub.exclude]
+    entries += [SectionEntry("N", v.text, v.line) for v in sub.regex]
     return entries
 
 
@@ -36,7 +36,7 @@ def combine(config: Config, maintainers: Ownership | None) -> Ownership:
             continue
         base = sections[index]
         extra = tuple(
-            Entry(e.letter, e.value, e.line, config.file)
+            SectionEntry(e.letter, e.value, e.line, config.file)
             for e in own
             if e.letter in ("F", "X", "N")
         )

@@ -7,9 +7,6 @@ that is a real regex runs on a linear-time engine (RE2): a hostile or careless
 pattern such as `(a+)+$` costs microseconds, never a hang.
 """
 
-# Pattern is a NamedTuple: every start-up creates its class and an ownership file can make
-# thousands of patterns, and a NamedTuple costs a fraction of a frozen dataclass at both.
-
 from __future__ import annotations
 
 import re
@@ -64,6 +61,7 @@ class Pattern(NamedTuple):
     floating: bool  # a top-level `|`: Perl's `^a|b` lets `b` match anywhere
     engine: Searcher | None
     file: str = ""  # the file the pattern was read from
+    ordinal: int = 0  # its place among the patterns of its ownership: what caches key it by
 
     def matches(self, path: str) -> bool:
         """True when get_maintainer.pl would say this pattern matches `path`."""
@@ -266,7 +264,7 @@ def compile_section_patterns(
                     )
                 )
                 continue
-            pattern = pattern._replace(file=entry.file or section.file)
+            pattern = pattern._replace(file=entry.file or section.file, ordinal=len(patterns))
             patterns.append(pattern)
             if is_pathological(pattern.regex):
                 problems.append(

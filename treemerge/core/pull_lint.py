@@ -4,9 +4,6 @@ Errors (the request is broken) block sending; warnings are written into the requ
 the top maintainer sees them.
 """
 
-# PullFacts is a NamedTuple: every start-up creates its class, and a NamedTuple costs a
-# fraction of a frozen dataclass there.
-
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

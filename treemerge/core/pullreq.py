@@ -5,16 +5,14 @@ escape control characters (commit text and file names come from untrusted trees)
 JSON form carries everything exactly.
 """
 
-# Records are NamedTuples: every start-up creates their classes, and a NamedTuple costs
-# a fraction of a frozen dataclass there.
-
 from __future__ import annotations
 
 import re
 from typing import Literal, NamedTuple
 
 from treemerge.core.check import CheckResult, owner_list
-from treemerge.core.escape import compiled, escape_each, escape_keeping_lines, escape_text
+from treemerge.core.escape import escape_each, escape_keeping_lines, escape_text
+from treemerge.core.plain import as_dict
 
 RULE = "-" * 64
 Severity = Literal["error", "warning"]
@@ -28,13 +26,8 @@ class Finding(NamedTuple):
     message: str
     fix: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-            "fix": self.fix,
-        }
+    def as_dict(self) -> dict[str, object]:
+        return as_dict(self)
 
 
 class Conflict(NamedTuple):
@@ -228,7 +221,7 @@ class PullRequest(NamedTuple):
         }
 
 
-MD_SPECIAL = r"([\\`*_{}\[\]<>()#+\-.!|~&])"  # (compiled when markdown is first written)
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
 
 
 def plural(count: int, noun: str) -> str:
@@ -242,7 +235,7 @@ def escape_lines(text: str) -> str:
 
 def md(text: str) -> str:
     """Untrusted text for markdown prose: controls escaped, markdown syntax neutralised."""
-    return compiled(MD_SPECIAL).sub(r"\\\1", escape_text(text))
+    return MD_SPECIAL.sub(r"\\\1", escape_text(text))
 
 
 def md_block(text: str) -> str:

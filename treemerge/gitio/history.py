@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from treemerge.core.changes import Change, CommitInfo
+from treemerge.core.changes import CommitInfo, NetChange
 from treemerge.core.errors import RepositoryError
 from treemerge.gitio.run import decode_path, git_call, run_git
 
@@ -106,7 +106,7 @@ class History:
     def _log(self, args: list[str]) -> list[CommitInfo]:
         return list(parse_commits(self._git(*log_command(args))))
 
-    def net_diff(self, base: str, head: str) -> list[Change]:
+    def net_diff(self, base: str, head: str) -> list[NetChange]:
         """The change from `base` to `head`, renames detected (a rename touches two paths)."""
         return list(parse_name_status(self._git(*net_diff_command(base, head))))
 
@@ -218,17 +218,17 @@ def _parse_commits_bytes(output: bytes) -> Iterator[CommitInfo]:
         )
 
 
-def parse_name_status(output: bytes) -> Iterator[Change]:
+def parse_name_status(output: bytes) -> Iterator[NetChange]:
     """Changes from `git diff -z --name-status` (a rename or copy names two paths)."""
     tokens = output.split(b"\0")
     i = 0
     while i < len(tokens) and tokens[i]:
         status = tokens[i].decode("ascii")[:1]
         if status in ("R", "C"):
-            yield Change(status, decode_path(tokens[i + 2]), decode_path(tokens[i + 1]))
+            yield NetChange(status, decode_path(tokens[i + 2]), decode_path(tokens[i + 1]))
             i += 3
         else:
-            yield Change(status, decode_path(tokens[i + 1]))
+            yield NetChange(status, decode_path(tokens[i + 1]))
             i += 2
 
 

@@ -11,13 +11,10 @@ answers come from git, the same as before anything was learnt.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import sqlite3
 
 FILE_NAME = "changed-paths.sqlite"
 SCHEMA = "CREATE TABLE IF NOT EXISTS changed (commit_id TEXT PRIMARY KEY, paths BLOB NOT NULL)"
@@ -36,8 +33,6 @@ class ChangedPaths:
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
-            import sqlite3  # noqa: PLC0415 - not needed until the file is first opened
-
             try:
                 db = sqlite3.connect(
                     self.path, timeout=10, isolation_level=None, check_same_thread=False
@@ -56,8 +51,6 @@ class ChangedPaths:
         db = self._connect() if commits else None
         if db is None:
             return {}
-        import sqlite3  # noqa: PLC0415 - loaded by _connect
-
         found: dict[str, tuple[str, ...]] = {}
         try:
             for start in range(0, len(commits), CHUNK):
@@ -79,8 +72,6 @@ class ChangedPaths:
         db = self._connect() if changed else None
         if db is None:
             return
-        import sqlite3  # noqa: PLC0415 - loaded by _connect
-
         rows = [(sha, _join(paths)) for sha, paths in changed.items()]
         try:
             with db:

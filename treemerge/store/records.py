@@ -10,24 +10,21 @@ says the workspace has records: a records file that is then missing, empty or da
 refused, never taken for the first run of a new workspace.
 """
 
-# PullRecord is a NamedTuple: every start-up creates its class, and a NamedTuple costs a
-# fraction of a frozen dataclass there.
-
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import Literal, NamedTuple
+from urllib.parse import quote
 
 from treemerge.core.errors import EXIT_USAGE, TreemergeError
+from treemerge.core.plain import as_dict
 from treemerge.failpoints import failpoint
 from treemerge.store.files import atomic_write
-
-if TYPE_CHECKING:
-    import sqlite3
 
 SCHEMA_ID = "treemerge-records-1"
 State = Literal["prepared", "sending", "sent", "failed", "merged", "superseded"]
@@ -62,23 +59,6 @@ damaged {name} means the records were lost, and every pull request not merged ye
 would be sent again. Restore {name} from a backup; or, to start afresh knowing
 that, move {name} aside and remove this file.
 """
-COLUMNS = (
-    "id",
-    "subsystem",
-    "upstream",
-    "base",
-    "head",
-    "tag",
-    "message_id",
-    "state",
-    "method",
-    "attempts",
-    "created",
-    "updated",
-    "sent",
-    "delivered_to",
-    "error",
-)
 
 
 class StoreError(TreemergeError):
@@ -105,15 +85,16 @@ class PullRecord(NamedTuple):
     error: str
 
     def as_dict(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in COLUMNS}
+        return as_dict(self)
+
+
+COLUMNS = PullRecord._fields
 
 
 class Records:
     """The records of one workspace."""
 
     def __init__(self, path: Path) -> None:
-        import sqlite3  # noqa: PLC0415 - not needed until the records are opened
-
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         if not has_records(path):
@@ -238,8 +219,6 @@ def _unusable(path: Path, why: str) -> str:
 def _create(path: Path) -> None:
     """A new records file with its schema, made aside and linked into place: it appears
     whole or not at all, so an empty file is never the trace of a first run."""
-    import sqlite3  # noqa: PLC0415 - loaded by Records
-
     temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
     temporary.unlink(missing_ok=True)
     db = sqlite3.connect(temporary, isolation_level=None)
@@ -268,9 +247,6 @@ def _create(path: Path) -> None:
 def _open(path: Path) -> sqlite3.Connection:
     """The existing records file, checked whole (sqlite's quick_check) and never created
     nor changed here."""
-    import sqlite3  # noqa: PLC0415 - loaded by Records
-    from urllib.parse import quote  # noqa: PLC0415 - as sqlite3
-
     try:
         empty = path.stat().st_size == 0
     except OSError as exc:

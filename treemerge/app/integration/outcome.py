@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from treemerge.core.plain import as_dict
+
 if TYPE_CHECKING:
     from treemerge.app.testrun import TestRun
 
@@ -16,7 +18,7 @@ class Collision(NamedTuple):
     with_: tuple[str, ...]
 
     def as_dict(self) -> dict[str, object]:
-        return {"path": self.path, "owners": list(self.owners), "with": list(self.with_)}
+        return as_dict(self, with_="with")
 
 
 class TreeOutcome(NamedTuple):
@@ -31,17 +33,7 @@ class TreeOutcome(NamedTuple):
     problem: str | None = None  # why it could not be merged at all (no conflict to show)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "subsystem": self.subsystem,
-            "head": self.head,
-            "merged": self.merged,
-            "used_head": self.used_head,
-            "fallback": self.fallback,
-            "commits": self.commits,
-            "conflicts": [c.as_dict() for c in self.conflicts],
-            "test": self.test.as_dict() if self.test else None,
-            "problem": self.problem,
-        }
+        return as_dict(self)
 
 
 class NextResult(NamedTuple):
