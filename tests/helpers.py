@@ -16,9 +16,11 @@ from treemerge.cli.main import main
 from treemerge.gitio.fastimport import Commit, import_commits
 
 
-def git(cwd: Path, *args: str) -> str:
+def git(cwd: Path, *args: str, input: str | None = None) -> str:
     """Run git in `cwd` and return its output (tests only; the product uses gitio)."""
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, input=input, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from treemerge.app.gc import gc, gc_due
 from treemerge.app.integration import build_next
 from treemerge.app.project import Project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
@@ -39,7 +40,7 @@ REPORT_FILE = "next.html"
 class Step:
     """One line of the cron log."""
 
-    step: str  # sync | pull | next | status
+    step: str  # sync | pull | next | status | gc
     tree: str | None
     status: str  # ok | sent | skipped | refused | failed | changed
     detail: str
@@ -109,6 +110,7 @@ def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
             _pull(project, sub.id, sub.schedule, now, log, heads=heads)
         _integrate(project, log)
         _status(project, log)
+        _maintain(project, log)
     return report
 
 
@@ -234,6 +236,19 @@ def _integrate(project: Project, log: Logger) -> None:
     )
     for change in result.changes:
         log(Step("next", None, "changed", change, notable=True))
+
+
+def _maintain(project: Project, log: Logger) -> None:
+    """The workspace packed and pruned, once a day (`treemerge gc`)."""
+    if not gc_due(project):
+        return
+    try:
+        result = gc(project)
+    except TreemergeError as exc:
+        log(Step("gc", None, "failed", str(exc), notable=True))
+        return
+    loose = f"{result.before.get('count', 0)} -> {result.after.get('count', 0)}"
+    log(Step("gc", None, "ok", f"loose objects {loose}"))
 
 
 def _status(project: Project, log: Logger) -> None:

@@ -37,6 +37,7 @@ COMMANDS = {
     "audit": ("treemerge.cli.review", "audit_command"),
     "next": ("treemerge.cli.next", "next_command"),
     "cron": ("treemerge.cli.cron", "cron_command"),
+    "gc": ("treemerge.cli.gc", "gc_command"),
 }
 
 

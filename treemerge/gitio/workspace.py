@@ -25,6 +25,9 @@ REPO_CONFIG = (
     ("fetch.writeFetchHead", "false"),
     ("receive.denyCurrentBranch", "refuse"),
 )
+# What `maintain` keeps that nothing names: objects younger than this may belong to a
+# command still running.
+PRUNE_AFTER = "1.hour.ago"
 # How long one fetch or push may take before it counts as a failure (seconds).
 TRANSFER_TIMEOUT = 900
 # How long a transfer with another machine may go without a word (progress included)
@@ -126,6 +129,24 @@ class WorkspaceRepo:
         """Fetch `refspecs` from a tree (hardened at both ends: `far_end_options`)."""
         options = ["--quiet", "--no-tags", "--no-write-fetch-head"]
         self.transfer("fetch", url, *options, url, *refspecs, where=where)
+
+    def objects(self) -> dict[str, int]:
+        """What the object store holds: `git count-objects -v` as numbers (count and
+        size-kib for loose objects, in-pack and size-pack for packed ones...)."""
+        out = self.git("count-objects", "-v").decode("ascii", "replace")
+        found = {}
+        for line in out.splitlines():
+            name, _, value = line.partition(": ")
+            if value.strip().isdigit():
+                found[name] = int(value)
+        return found
+
+    def maintain(self, *, prune: str = PRUNE_AFTER) -> None:
+        """Pack the refs and objects, and remove what nothing names that is older than
+        `prune` (git's approxidate: objects a command running now is still writing are
+        younger). The workspace never runs git's automatic maintenance (REPO_CONFIG):
+        treemerge maintains it here, so its size follows the trees' history."""
+        self.git("gc", "--quiet", f"--prune={prune}", where="workspace", timeout=None)
 
     def write_commit_graph(self) -> None:
         """Refresh git's commit-graph file: merge bases and ranges over a long history
