@@ -56,11 +56,13 @@ def sync(
     fetchable = [t for t in trees if t.url is not None]
     failures = [SyncFailure(t.id, "no `tree =` in maintainers.cfg") for t in trees if t.url is None]
 
+    known = project.workspace.tree_heads()
+
     def fetch(tree: TrackedTree) -> FetchResult | SyncFailure:
         notify(tree.id, "start")
         assert tree.url is not None
         try:
-            result = project.workspace.fetch(tree.id, tree.url, tree.branch, tags=tree.id == MAIN)
+            result = _fetch_if_moved(project, tree, known.get(tree.id))
         except TreemergeError as exc:
             notify(tree.id, "failed")
             return SyncFailure(tree.id, exc.message)
@@ -79,6 +81,20 @@ def sync(
             learn_pending(project)
     merged = tuple(r.tag for r in mark_merged(project))
     return SyncReport(fetched, tuple(failures), merged)
+
+
+def _fetch_if_moved(project: Project, tree: TrackedTree, old: str | None) -> FetchResult:
+    """Fetch the tree unless its branch names the commit the workspace has already: a
+    subsystem tree is asked for that one ref first (the main tree, whose tags come too,
+    is always fetched), so a sync with nothing new costs a look at each tree."""
+    assert tree.url is not None
+    workspace = project.workspace
+    branch = f"refs/heads/{tree.branch}"
+    if tree.id != MAIN and old is not None:
+        remote = workspace.remote_commits(tree.url, [branch], where=tree.id)
+        if remote.get(branch) == old:
+            return FetchResult(tree.id, old, old)
+    return workspace.fetch(tree.id, tree.url, tree.branch, tags=tree.id == MAIN)
 
 
 # At most this many commits are learnt per sync (newest first); older ones are learnt

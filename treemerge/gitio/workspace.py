@@ -170,6 +170,16 @@ class WorkspaceRepo:
         top maintainer's own, may have its checkout updated by the push."""
         self.transfer("push", url, "--quiet", "--no-verify", url, *refspecs, where=where)
 
+    def remote_commits(self, url: str, refs: list[str], *, where: str) -> dict[str, str]:
+        """What each of `refs` names in the repository at `url` (those it has)."""
+        out = self.transfer("ls-remote", url, url, *refs, where=where)
+        found = {}
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            commit, _, ref = line.partition("\t")
+            if ref in refs:
+                found[ref] = commit
+        return found
+
     def remote_refs(self, url: str, *, where: str) -> list[str]:
         """The ref names a remote (or local) repository advertises."""
         out = self.transfer("ls-remote", url, url, where=where)
