@@ -1,14 +1,22 @@
 """A fake GitHub and Gitea on 127.0.0.1, for the forge delivery tests.
 
 It fakes the forges' published REST API for pull requests, because no real forge can
-run here: GitHub's "Pulls" endpoints (docs.github.com/en/rest/pulls/pulls: list pull
-requests, create a pull request, update a pull request) at the root, and Gitea's API v1
-"repository" pull endpoints (repoListPullRequests, repoCreatePullRequest,
-repoEditPullRequest) under /api/v1. It keeps the answers' documented shapes and status
-codes (GitHub answers a duplicate pull with 422, Gitea with 409; Gitea's edit answers
-201; Gitea pages with `page`/`limit`, X-Total-Count and Link), checks each flavour's
-Authorization header, keeps pull requests in memory, records every request, and can be
-told to fail the next requests (5xx, 429 with Retry-After, 422, 401, a slow answer).
+run here: GitHub's "Pulls" endpoints (docs.github.com/en/rest/pulls/pulls: list, get,
+create and update a pull request) at the root, and Gitea's API v1 "repository" pull
+endpoints (repoListPullRequests, repoGetPullRequest, repoCreatePullRequest,
+repoEditPullRequest; routers/api/v1/repo/pull.go) under /api/v1. It keeps the answers'
+documented shapes and status codes, checks each flavour's Authorization header, keeps
+pull requests in memory, records every request, and can be told to fail the next
+requests (5xx, rate limits, 422, 401, a slow answer).
+
+It refuses what the real forges refuse; each rule in `forge_rules.py` cites where it
+is documented. Its repositories stand on real git repositories: a test tells it each
+forge repository's git directory (`add_repo`), the one treemerge pushes its branch to,
+and it reads a branch with `git rev-parse` there, as the forge would, to accept a head
+and to answer `head.sha`. Tests written before it knew repositories run it with
+`strict = False` (the fixture's default): a head owner it does not know is taken to
+own a fork of the base, and a branch of a repository without a git directory is looked
+for in every repository under the test's directory.
 """
 
 from __future__ import annotations
@@ -19,15 +27,37 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.e2e.forge_rules import BOT, UNAUTHORIZED, Answer, Pull, Repo, Rules, branch_sha
+
 TOKEN = "tm-test-token-7f3a9c"
+PASSWORD = "nova-bot-password-5d1e"  # the account's password, for Basic auth
 GITEA_PREFIX = "/api/v1"
-GITHUB_DUPLICATE = "A pull request already exists for {}."
-GITEA_DUPLICATE = "pull request already exists for these targets [head_branch: {}, base_branch: {}]"
+# GitHub's rate-limit answers (docs.github.com/en/rest/using-the-rest-api/
+# rate-limits-for-the-rest-api): the primary limit's headers, a secondary limit's words.
+RATE_DOCS = "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"
+PRIMARY_MESSAGE = "API rate limit exceeded for user ID 1."
+SECONDARY_MESSAGE = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
+    "again. If you reach out to GitHub Support for help, please include the request ID."
+)
+
+__all__ = [
+    "BOT",
+    "PASSWORD",
+    "TOKEN",
+    "FakeForge",
+    "Pull",
+    "Recorded",
+    "Repo",
+    "branch_sha",
+    "forge_server",
+]
 
 
 @dataclass
@@ -39,6 +69,7 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any  # the JSON body, or None
+    at: float = 0.0  # the forge's clock when it came
 
 
 @dataclass
@@ -53,34 +84,20 @@ class Failure:
     delay: float = 0.0
 
 
-@dataclass
-class Pull:
-    number: int
-    repo: str
-    head_owner: str
-    head: str
-    base: str
-    title: str
-    body: str
-    state: str = "open"
-
-
-Answer = tuple[int, dict[str, str], Any]
-
-
-class FakeForge:
+class FakeForge(Rules):
     """The forge's state, its failure plan and its request log (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
+        super().__init__(root)
         self.url = ""  # http://127.0.0.1:PORT once serving
         self.token = TOKEN
-        self.repos = {"nova/nova"}
-        self.gitea_max_limit = 50  # Gitea's MAX_RESPONSE_ITEMS
+        self.passwords = {BOT: PASSWORD}
+        self.clock: Callable[[], float] = time.time
         self.requests: list[Recorded] = []
         self.on_request: Callable[[Recorded], None] | None = None
-        self._pulls: dict[tuple[str, str], list[Pull]] = {}
         self._failures: list[Failure] = []
         self._lock = threading.Lock()
+        self.add_repo("nova/nova", writers=(BOT,))
 
     @property
     def github_url(self) -> str:
@@ -109,6 +126,28 @@ class FakeForge:
         with self._lock:
             self._failures.append(Failure(status, times, method, extra, answer, delay))
 
+    def primary_limit(self, *, reset: int, status: int = 403, times: int = 1) -> None:
+        """GitHub's primary rate limit: no request left until `reset` (Unix seconds);
+        403 or 429 with x-ratelimit-remaining: 0 ("Exceeding the primary rate limit")."""
+        headers = {
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-used": "5000",
+            "x-ratelimit-reset": str(reset),
+            "x-ratelimit-resource": "core",
+        }
+        body = {"message": PRIMARY_MESSAGE, "documentation_url": RATE_DOCS}
+        self.fail(status, times, headers=headers, body=body)
+
+    def secondary_limit(
+        self, *, retry_after: str | None = None, status: int = 403, times: int = 1
+    ) -> None:
+        """GitHub's secondary rate limit: 403 or 429, with or without Retry-After, and
+        requests left ("Exceeding the secondary rate limit")."""
+        headers = {"x-ratelimit-remaining": "4990", "x-ratelimit-reset": "0"}
+        body = {"message": SECONDARY_MESSAGE, "documentation_url": RATE_DOCS}
+        self.fail(status, times, retry_after=retry_after, headers=headers, body=body)
+
     def add_pull(
         self,
         flavour: str,
@@ -116,15 +155,23 @@ class FakeForge:
         base: str = "master",
         *,
         repo: str = "nova/nova",
+        head_repo: str | None = None,
         head_owner: str | None = None,
         state: str = "open",
         body: str = "",
+        poster: str = BOT,
+        sha: str | None = None,
     ) -> Pull:
         """A pull request made by someone else (another run, a person)."""
         with self._lock:
-            pulls = self._pulls.setdefault((flavour, repo), [])
-            owner = head_owner or repo.partition("/")[0]
-            pull = Pull(len(pulls) + 1, repo, owner, head, base, f"pull {head}", body, state)
+            base_repo = self.repo(repo)
+            assert base_repo is not None
+            name = head_repo or f"{head_owner or base_repo.owner}/{base_repo.name}"
+            pulls = self._pulls.setdefault((flavour, base_repo.full_name), [])
+            pull = Pull(
+                len(pulls) + 1, base_repo.full_name, name, head, base, f"pull {head}", body,
+                poster, state, sha,
+            )  # fmt: skip
             pulls.append(pull)
             return pull
 
@@ -132,12 +179,18 @@ class FakeForge:
         with self._lock:
             return list(self._pulls.get((flavour, repo), []))
 
+    def view(self, flavour: str, pull: Pull) -> dict[str, Any]:
+        """The pull request as the forge's API shows it now."""
+        with self._lock:
+            return self._view(flavour, pull)
+
     def methods(self) -> list[str]:
         """Each recorded request as "METHOD path"."""
         return [f"{r.method} {r.path}" for r in self.requests]
 
     def answer(self, recorded: Recorded) -> tuple[Answer, float]:
         """The answer to one request, and how long to wait before giving it."""
+        recorded.at = self.clock()
         with self._lock:
             self.requests.append(recorded)
         if self.on_request is not None:
@@ -146,10 +199,12 @@ class FakeForge:
         if failure is not None:
             return (failure.status, failure.headers, failure.body), failure.delay
         flavour = "gitea" if recorded.path.startswith(GITEA_PREFIX + "/") else "github"
-        if not self._authorized(flavour, recorded.headers.get("Authorization", "")):
-            return (401, {}, {"message": "Bad credentials"}), 0.0
+        login = self._login(flavour, recorded.headers.get("Authorization", ""))
+        if login is None:
+            return (401, {}, {"message": UNAUTHORIZED[flavour]}), 0.0
+        path = recorded.path.removeprefix(GITEA_PREFIX) if flavour == "gitea" else recorded.path
         with self._lock:
-            return self._route(flavour, recorded), 0.0
+            return self.route(flavour, recorded.method, path, recorded, login), 0.0
 
     def _next_failure(self, method: str) -> Failure | None:
         with self._lock:
@@ -161,93 +216,9 @@ class FakeForge:
                     return failure
         return None
 
-    def _authorized(self, flavour: str, header: str) -> bool:
-        scheme = "Bearer" if flavour == "github" else "token"
-        return header == f"{scheme} {self.token}"
-
-    def _route(self, flavour: str, recorded: Recorded) -> Answer:
-        path = recorded.path.removeprefix(GITEA_PREFIX) if flavour == "gitea" else recorded.path
-        parts = path.strip("/").split("/")
-        if len(parts) < 4 or parts[0] != "repos" or parts[3] != "pulls":
-            return 404, {}, {"message": "Not Found"}
-        repo = f"{parts[1]}/{parts[2]}"
-        if repo not in self.repos:
-            return 404, {}, {"message": "Not Found"}
-        pulls = self._pulls.setdefault((flavour, repo), [])
-        if len(parts) == 4 and recorded.method == "GET":
-            return self._list(flavour, pulls, recorded)
-        if len(parts) == 4 and recorded.method == "POST":
-            return self._create(flavour, repo, pulls, recorded.body or {})
-        if len(parts) == 5 and parts[4].isdigit() and recorded.method == "PATCH":
-            return self._edit(flavour, pulls, int(parts[4]), recorded.body or {})
-        return 404, {}, {"message": "Not Found"}
-
-    def _list(self, flavour: str, pulls: list[Pull], recorded: Recorded) -> Answer:
-        query = recorded.query
-        state = query.get("state", "open")
-        chosen = [p for p in pulls if state in ("all", p.state)]
-        if flavour == "github":
-            # GitHub filters on head ("owner:branch") and base itself.
-            if "head" in query:
-                chosen = [p for p in chosen if f"{p.head_owner}:{p.head}" == query["head"]]
-            if "base" in query:
-                chosen = [p for p in chosen if p.base == query["base"]]
-            size = min(int(query.get("per_page", "30")), 100)
-            page = int(query.get("page", "1"))
-            shown = chosen[(page - 1) * size : page * size]
-            return 200, {}, [self._view(flavour, p) for p in shown]
-        size = min(int(query.get("limit", "30")), self.gitea_max_limit)
-        page = int(query.get("page", "1"))
-        shown = chosen[(page - 1) * size : page * size]
-        headers = {"X-Total-Count": str(len(chosen))}
-        if page * size < len(chosen):
-            link = f"{self.url}{recorded.path}?page={page + 1}&limit={size}"
-            headers["Link"] = f'<{link}>; rel="next"'
-        return 200, headers, [self._view(flavour, p) for p in shown]
-
-    def _create(self, flavour: str, repo: str, pulls: list[Pull], body: dict[str, Any]) -> Answer:
-        title, head, base = body.get("title"), body.get("head"), body.get("base")
-        if not (title and head and base):
-            return 422, {}, {"message": "Validation Failed: title, head and base are required"}
-        owner, _, branch = head.rpartition(":")
-        owner = owner or repo.partition("/")[0]
-        for pull in pulls:
-            if (pull.state, pull.head_owner, pull.head, pull.base) == ("open", owner, branch, base):
-                if flavour == "github":
-                    error = {"message": GITHUB_DUPLICATE.format(f"{owner}:{branch}")}
-                    return 422, {}, {"message": "Validation Failed", "errors": [error]}
-                return 409, {}, {"message": GITEA_DUPLICATE.format(branch, base)}
-        pull = Pull(len(pulls) + 1, repo, owner, branch, base, title, body.get("body") or "")
-        pulls.append(pull)
-        return 201, {}, self._view(flavour, pull)
-
-    def _edit(self, flavour: str, pulls: list[Pull], number: int, body: dict[str, Any]) -> Answer:
-        pull = next((p for p in pulls if p.number == number), None)
-        if pull is None:
-            return 404, {}, {"message": "Not Found"}
-        pull.title = body.get("title", pull.title)
-        pull.body = body.get("body", pull.body)
-        return (200 if flavour == "github" else 201), {}, self._view(flavour, pull)
-
-    def _view(self, flavour: str, pull: Pull) -> dict[str, Any]:
-        """The pull request as the forge's API shows it (the fields treemerge reads)."""
-        owner = pull.repo.partition("/")[0]
-        github = flavour == "github"
-        kind = "pull" if github else "pulls"
-        return {
-            "number": pull.number,
-            "html_url": f"https://{flavour}.example/{pull.repo}/{kind}/{pull.number}",
-            "state": pull.state,
-            "title": pull.title,
-            "body": pull.body,
-            "head": {
-                "ref": pull.head,
-                # GitHub's label is "owner:branch", Gitea's the bare branch.
-                "label": f"{pull.head_owner}:{pull.head}" if github else pull.head,
-                "repo": {"owner": {"login": pull.head_owner}},
-            },
-            "base": {"ref": pull.base, "repo": {"owner": {"login": owner}}},
-        }
+    def clear_failures(self) -> None:
+        with self._lock:
+            self._failures.clear()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -278,7 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         (status, headers, body), delay = self.forge.answer(recorded)
         time.sleep(delay)
-        data = json.dumps(body).encode()
+        # Gitea answers some refusals with a status alone (ctx.Status): no body.
+        data = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -296,12 +268,12 @@ class _Server(ThreadingHTTPServer):
 
 
 @pytest.fixture
-def forge_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeForge]:
+def forge_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeForge]:
     """A fake forge serving on 127.0.0.1 for the duration of one test."""
     # A proxy configured in the environment must not see loopback traffic.
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     monkeypatch.setenv("no_proxy", "127.0.0.1")
-    forge = FakeForge()
+    forge = FakeForge(tmp_path)
     handler = type("Handler", (_Handler,), {"forge": forge})
     server = _Server(("127.0.0.1", 0), handler)
     # A short poll interval: shutdown() waits up to one interval.

@@ -116,7 +116,7 @@ def test_forge_pull_request_created_once_and_updated_after_a_crash(
     assert first.code == 0, first.err
     assert TOKEN not in first.out + first.err
     (pull,) = forge_server.pulls("github")
-    assert (pull.head, pull.base) == ("for-main", "master")
+    assert (pull.head, pull.base) == ("treemerge/net-for-main", "master")
     assert "treemerge report" in pull.body
     # A run that died after the forge answered but before the record was written:
     store = Records(project.root / ".treemerge" / "records.db")

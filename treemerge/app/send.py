@@ -9,10 +9,10 @@ from pathlib import Path
 
 from treemerge.app.project import Project
 from treemerge.app.request_pull import message_id
-from treemerge.core.errors import Refused
+from treemerge.core.errors import GitError, Refused
 from treemerge.core.people import email_of
 from treemerge.core.pullreq import PullRequest
-from treemerge.deliver import DeliveryError, PullMessage
+from treemerge.deliver import DeliveryError, PullMessage, forge_branch
 from treemerge.failpoints import failpoint
 from treemerge.store.files import atomic_write
 from treemerge.store.records import PullRecord, Records, has_records
@@ -87,7 +87,6 @@ def pull_message(project: Project, pull: PullRequest, store: Records) -> PullMes
     in_reply_to = None
     if previous is not None and previous.head != pull.head:
         in_reply_to = previous.message_id
-    tree = project.tree(pull.subsystem)
     upstream_tree = project.tree(pull.upstream)
     return PullMessage(
         subsystem=pull.subsystem,
@@ -98,7 +97,7 @@ def pull_message(project: Project, pull: PullRequest, store: Records) -> PullMes
         url=pull.url,
         head=pull.head,
         base=pull.base,
-        head_branch=tree.branch,
+        head_branch=forge_branch(pull.subsystem, pull.upstream),
         base_branch=upstream_tree.branch,
         sender=sender,
         to=tuple(to),
@@ -119,7 +118,7 @@ def deliver(project: Project, pull: PullRequest, message: PullMessage, method: s
         settings = smtp_settings(project.config.delivery, read_git_config(), os.environ)
         return send_email(message, settings)
     if method in ("github", "gitea"):
-        return _to_forge(method, project, message)
+        return _to_forge(method, project, pull, message)
     raise DeliveryError(f"unknown delivery method {method!r}", retryable=False)
 
 
@@ -136,21 +135,40 @@ def write_files(directory: Path, pull: PullRequest) -> Path:
     return directory / f"{pull.tag}.txt"
 
 
-def _to_forge(kind: str, project: Project, message: PullMessage) -> str:
-    from treemerge.deliver.forge import ForgeClient, forge_settings, resolve_token  # noqa: PLC0415
+def _to_forge(kind: str, project: Project, pull: PullRequest, message: PullMessage) -> str:
+    from treemerge.deliver.forge import ForgeClient, forge_settings  # noqa: PLC0415
+    from treemerge.deliver.forge_auth import resolve_credential  # noqa: PLC0415
 
     sub = project.config.subsystem(message.subsystem)
     fork = sub.forge_fork if sub else None
-    settings = forge_settings(kind, project.config.delivery, head_owner=fork)
+    settings = forge_settings(kind, project.config.delivery, fork=fork)
     attempts = project.config.delivery.get("attempts")
     if attempts:
         settings = replace(settings, max_attempts=int(attempts))
-    token = resolve_token(settings, os.environ)
-    client = ForgeClient(settings, token, budget=project.retry_budget)
+    credential = resolve_credential(settings, os.environ)
+    # The whole text, for a body the forge's limit cuts (the body says where it is).
+    kept = write_files(project.workspace.workspace / PULLS_DIR, pull).with_suffix(".md")
+    _push_forge_branch(project, message)
+    client = ForgeClient(settings, credential, budget=project.retry_budget)
     try:
-        return client.deliver(message).url
+        return client.deliver(message, kept_at=kept.relative_to(project.root).as_posix()).url
     finally:
         client.close()
+
+
+def _push_forge_branch(project: Project, message: PullMessage) -> None:
+    """The named commit on `message.head_branch` in the head repository (the
+    subsystem's tree), moved there whatever it held: the forge shows and merges what
+    that branch holds, so it must be exactly what the request names."""
+    refspec = f"+{message.head}:refs/heads/{message.head_branch}"
+    try:
+        project.workspace.push(message.url, [refspec], where=message.subsystem)
+    except GitError as exc:
+        raise DeliveryError(
+            f"cannot push {message.head_branch}, the branch the forge pull request is "
+            f"opened from: {exc.message}",
+            retryable=True,
+        ) from None
 
 
 def mark_merged(project: Project) -> list[PullRecord]:

@@ -25,13 +25,24 @@ class PullMessage:
     url: str  # where the tag can be fetched
     head: str  # commit id the tag points at
     base: str  # commit id the work is based on
-    head_branch: str  # the subsystem tree's branch (a forge pull request needs a branch)
+    head_branch: str  # the branch a forge pull request is opened from: forge_branch()
     base_branch: str  # the upstream's branch
     sender: str | None  # "Name <address>", or None for the delivery default
     to: tuple[str, ...]
     cc: tuple[str, ...]
     message_id: str  # "<...@...>", deterministic per pull: a resend reuses it
     in_reply_to: str | None = None  # earlier message of the same pull, for threading
+
+
+# The branch of its own a forge pull request is opened from, in the head repository:
+# forges open pull requests from a branch (never a tag) and show and merge whatever it
+# holds, so the commit a request names is pushed there. One per subsystem and upstream:
+# a later request for the same tree moves it, and updates the same pull request.
+FORGE_BRANCH = "treemerge/{}-for-{}"
+
+
+def forge_branch(subsystem: str, upstream: str) -> str:
+    return FORGE_BRANCH.format(subsystem, upstream)
 
 
 # How long one run may spend, in all, waiting to retry deliveries (seconds): a cron
@@ -45,6 +56,9 @@ class RetryBudget:
 
     def __init__(self, seconds: float = RUN_RETRY_BUDGET) -> None:
         self.left = seconds
+        # Per forge API root, the time (Unix seconds) before which a rate limit asked
+        # for no further request: every later delivery of the run respects it too.
+        self.quiet_until: dict[str, float] = {}
 
     def take(self, seconds: float) -> bool:
         """Spend `seconds` of the budget; False (nothing spent) when too few are left."""

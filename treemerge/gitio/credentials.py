@@ -2,8 +2,10 @@
 
 A forge token is often already stored for git pushes (`gh auth setup-git`, Git
 Credential Manager, a keychain helper); asking git for it spares the user a second
-place to keep it. git never prompts here (run_git disables terminal prompts), so an
-absent credential is an answer, not a hang.
+place to keep it. The user name comes with it: Gitea takes a helper's login (an
+account password as well as a token) by Basic auth, which needs both. git never prompts
+here (run_git disables terminal prompts), so an absent credential is an answer, not a
+hang.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from treemerge.gitio.run import run_git
 FILL_TIMEOUT = 30.0
 
 
-def credential_fill(protocol: str, host: str, *, timeout: float = FILL_TIMEOUT) -> str | None:
-    """The password git's credential helpers hold for `protocol://host`, or None.
+def credential_login(
+    protocol: str, host: str, *, timeout: float = FILL_TIMEOUT
+) -> tuple[str | None, str] | None:
+    """(user name, password) that git's credential helpers hold for `protocol://host`
+    (the user name None should git's answer lack one); None when they hold no password.
 
     `host` is as git expects it: a host name, with ":port" when the port is not the
-    default. None when no helper answers, git cannot run or the helper fails; the
-    password itself never appears in an error.
+    default. None too when git cannot run or the helper fails; the password itself
+    never appears in an error.
     """
     request = f"protocol={protocol}\nhost={host}\n\n".encode()
     # Run outside every repository: a tree's .git/config must never choose the helper
@@ -36,7 +41,9 @@ def credential_fill(protocol: str, host: str, *, timeout: float = FILL_TIMEOUT) 
             )
         except GitError:
             return None
-    return _field(out.decode("utf-8", "replace"), "password")
+    answer = out.decode("utf-8", "replace")
+    password = _field(answer, "password")
+    return (_field(answer, "username"), password) if password else None
 
 
 def _field(answer: str, name: str) -> str | None:
