@@ -164,7 +164,7 @@ def test_sync_over_git_daemon(project: Project, git_daemon: tuple[str, Path]) ->
     (project.root / "maintainers.cfg").write_text(config)
     missing = project.run("sync", "net")
     assert missing.code == 3
-    assert "net: git fetch failed" in missing.err
+    assert "net: git ls-remote failed" in missing.err
 
 
 def test_nothing_from_a_tree_runs_and_inherited_git_variables_are_ignored(
