@@ -147,3 +147,26 @@ def test_a_maintainers_file_missing_from_the_tree_names_the_config_line(
     assert result.err.strip() == (
         "error: maintainers.cfg:3: maintainers-file: OWNERS is not in the tree at HEAD"
     )
+
+
+def test_lint_reports_a_review_policy_no_commit_can_meet(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two cores other than the author need three cores: SLOW's M: and the one
+    `cores =` make two; one review other than the author's is within their reach."""
+    config = (
+        "[main]\nurl = .\nmaintainers-file = MAINTAINERS\n\n"
+        '[subsystem "net"]\ntitle = SLOW\ncores = C <c@example.org>\nreview = REVIEW\n'
+    )
+    (repo / "maintainers.cfg").write_text(config.replace("REVIEW", "2"))
+    result = run_cli(capsys, "maintainers", "lint", "--json")
+    assert result.code == 1, result.out
+    (error,) = [e for e in json.loads(result.out)["errors"] if e["code"] == "review-unsatisfiable"]
+    assert (error["file"], error["line"], error["key"]) == ("maintainers.cfg", 7, "review")
+    assert "has 2 core(s); it needs 3" in error["message"]
+    human = run_cli(capsys, "maintainers", "lint")
+    assert "maintainers.cfg:7" in human.out
+    assert "review-unsatisfiable" in human.out or "needs 3" in human.out
+    (repo / "maintainers.cfg").write_text(config.replace("REVIEW", "1"))
+    document = json.loads(run_cli(capsys, "maintainers", "lint", "--json").out)
+    assert not [e for e in document["errors"] if e["code"] == "review-unsatisfiable"]

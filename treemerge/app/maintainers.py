@@ -9,6 +9,7 @@ from typing import NamedTuple
 from treemerge.app.ownership import load_ownership
 from treemerge.core.codeowners import export_codeowners
 from treemerge.core.lint import LintReport, lint
+from treemerge.core.review import policy_findings
 
 # One word of a CODEOWNERS rule: a backslash escapes the next character (a space too).
 CODEOWNERS_WORD = re.compile(r"(?:\\.|[^\\ ])+")
@@ -35,7 +36,9 @@ def lint_ownership(
     context = load_ownership(
         maintainers=maintainers, config_path=config_path, rev=rev, cwd=cwd, strict=False
     )
-    return lint(context.ownership, context.index, context.tree.paths())
+    config = context.config
+    review = policy_findings(config, context.ownership) if config else []
+    return lint(context.ownership, context.index, context.tree.paths(), extra=review)
 
 
 def codeowners(

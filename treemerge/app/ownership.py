@@ -37,6 +37,7 @@ class OwnershipContext:
     tree: TreeAt
     repository: Repository
     source: str
+    config: Config | None = None  # the maintainers.cfg it came from, when one did
 
 
 class FileTree(Protocol):
@@ -92,7 +93,7 @@ def load_ownership(
     index = OwnershipIndex(ownership, tree.is_dir)
     if strict:
         raise_first_error(ownership, index)
-    return OwnershipContext(ownership, index, tree, repository, source)
+    return OwnershipContext(ownership, index, tree, repository, source, config)
 
 
 def raise_first_error(ownership: Ownership, index: OwnershipIndex) -> None:

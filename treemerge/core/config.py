@@ -28,7 +28,7 @@ SMTP_ENCRYPTIONS = ("none", "ssl", "tls")
 # Where the integration test command runs: none is an explicit opt-out, never a fallback.
 SANDBOXES = ("bubblewrap", "none")
 KEYS: dict[str, tuple[str, ...]] = {
-    "main": ("url", "branch", "maintainers-file", "to", "cc"),
+    "main": ("url", "branch", "maintainers-file", "to", "cc", "cores"),
     "delivery": (
         "method",
         "smtp-server",
@@ -55,8 +55,19 @@ KEYS: dict[str, tuple[str, ...]] = {
         "exclude",
         "regex",
         "forge-fork",
+        "cores",
+        "review",
+        "review-votes",
+        "cores-from-reviewers",
     ),
 }
+# The review-notes votes a policy may count: the lowest vote that counts review.
+REVIEW_VOTES = {"+2": 2, "+1": 1}
+YES_NO = {"yes": True, "no": False}
+# `cores =` lists people one per line, as `maintainers =` does, or several on a line
+# separated by commas after each `>` (a comma inside a name stays part of it).
+PEOPLE_SEPARATOR = re.compile(r"(?<=>)\s*,\s*")
+PERSON = re.compile(r"[^<>]*<[^<>\s]+@[^<>\s]+>")
 
 
 class Value(NamedTuple):
@@ -90,6 +101,7 @@ class MainConfig(NamedTuple):
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     maintainers_file_line: int | None = None  # where `maintainers-file =` stands
+    cores: tuple[str, ...] = ()  # whose review counts for the main tree's own commits
 
 
 class DeliveryConfig(NamedTuple):
@@ -104,6 +116,16 @@ class IntegrationConfig(NamedTuple):
     order: tuple[str, ...] = ()
     test_command: str | None = None
     sandbox: str = "bubblewrap"  # one of SANDBOXES
+
+
+class ReviewConfig(NamedTuple):
+    """A subsystem's review policy (issue 17: review provenance)."""
+
+    cores: tuple[str, ...] = ()  # `Name <email>`, besides its maintainers
+    required: int = 0  # distinct cores other than the author per commit; 0 = report only
+    votes: int = 2  # the lowest Code-Review vote of review notes that counts
+    cores_from_reviewers: bool = False  # the section's R: people are cores too
+    line: int = 0  # where the first review key stands (for lint)
 
 
 class SubsystemConfig(NamedTuple):
@@ -122,6 +144,9 @@ class SubsystemConfig(NamedTuple):
     exclude: tuple[Value, ...] = ()
     regex: tuple[Value, ...] = ()
     forge_fork: str | None = None  # owner of the forge fork holding `branch` (github/gitea)
+    # None when the subsystem sets none of cores, review, review-votes,
+    # cores-from-reviewers: it then has no review report at all.
+    review: ReviewConfig | None = None
 
 
 class Config(NamedTuple):
@@ -239,6 +264,7 @@ def _main(section: RawSection, file: str) -> MainConfig:
         to=values["to"].items() if "to" in values else (),
         cc=values["cc"].items() if "cc" in values else (),
         maintainers_file_line=maintainers_file.line if maintainers_file else None,
+        cores=_people(values, "cores", file),
     )
 
 
@@ -294,7 +320,54 @@ def _subsystem(section: RawSection, file: str) -> SubsystemConfig:
         exclude=_pattern_values(values.get("exclude")),
         regex=_pattern_values(values.get("regex")),
         forge_fork=_text(values, "forge-fork", "") or None,
+        review=_review(values, file),
     )
+
+
+REVIEW_KEYS = ("cores", "review", "review-votes", "cores-from-reviewers")
+
+
+def _review(values: dict[str, Value], file: str) -> ReviewConfig | None:
+    """The review policy, or None when no review key is set."""
+    lines = [values[k].line for k in REVIEW_KEYS if k in values]
+    if not lines:
+        return None
+    required = values.get("review")
+    if required is not None and required.text and not _is_number(required.text):
+        raise ConfigError(
+            file, required.line, "expected a whole number of cores from 0", key="review"
+        )
+    votes = _choice(values, "review-votes", tuple(REVIEW_VOTES), "+2", file)
+    from_reviewers = _choice(values, "cores-from-reviewers", tuple(YES_NO), "no", file)
+    return ReviewConfig(
+        cores=_people(values, "cores", file),
+        required=int(required.text) if required is not None and required.text else 0,
+        votes=REVIEW_VOTES[votes],
+        cores_from_reviewers=YES_NO[from_reviewers],
+        line=min(lines),
+    )
+
+
+def _people(values: dict[str, Value], key: str, file: str) -> tuple[str, ...]:
+    """A list of `Name <email>`, one per line or comma-separated; each must have an
+    address, since the address is what identifies a reviewer."""
+    value = values.get(key)
+    if value is None:
+        return ()
+    people: list[str] = []
+    for offset, line in enumerate(value.text.split("\n")):
+        for person in PEOPLE_SEPARATOR.split(line.strip()):
+            if not person:
+                continue
+            if not PERSON.fullmatch(person):
+                raise ConfigError(
+                    file,
+                    value.line + offset,
+                    f"{person!r}: expected Name <email> (one per line, or separated by commas)",
+                    key=key,
+                )
+            people.append(person)
+    return tuple(people)
 
 
 def _subsystem_id(section: RawSection, file: str) -> str:

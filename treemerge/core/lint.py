@@ -50,9 +50,16 @@ class LintReport:
         return as_dict(self)
 
 
-def lint(ownership: Ownership, index: OwnershipIndex, paths: Sequence[str]) -> LintReport:
-    """Every finding about `ownership`, judged against the tree's `paths`."""
-    found = list(ownership.diagnostics) + list(index.diagnostics)
+def lint(
+    ownership: Ownership,
+    index: OwnershipIndex,
+    paths: Sequence[str],
+    *,
+    extra: Sequence[Diagnostic] = (),
+) -> LintReport:
+    """Every finding about `ownership`, judged against the tree's `paths`, with `extra`
+    findings about its configuration (review policies no tree can meet)."""
+    found = list(ownership.diagnostics) + list(index.diagnostics) + list(extra)
     found += _section_findings(ownership)
     hit: set[int] = set()
     owned = 0
