@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from treemerge.app.project import Project
 from treemerge.background import Background
 from treemerge.core.changes import CommitInfo
@@ -15,6 +17,8 @@ from treemerge.core.check import (
     paths_of,
 )
 from treemerge.core.errors import UsageError
+from treemerge.core.model import Section
+from treemerge.core.review import ReviewReport, judge_review, review_policy
 from treemerge.gitio.history import History
 
 
@@ -28,15 +32,22 @@ def check_subsystem(project: Project, subsystem: str, *, head: str | None = None
     assert tree.upstream is not None
     upstream = project.synced(tree.upstream)
     tip = resolve_head(project, project.history(), subsystem, head)
-    return judge_range(project, subsystem, tree.upstream, upstream, tip)
+    return judge_range(project, subsystem, tree.upstream, upstream, tip, review=True)
 
 
 def judge_range(
-    project: Project, subsystem: str, upstream_name: str, upstream: str, head: str
+    project: Project,
+    subsystem: str,
+    upstream_name: str,
+    upstream: str,
+    head: str,
+    *,
+    review: bool = False,
 ) -> CheckResult:
     """The ownership check of `head` as a pull into the upstream commit `upstream`,
-    judged by the ownership the upstream has at that commit."""
-    return judge_pending(project, subsystem, upstream_name, upstream, head)[0]
+    judged by the ownership the upstream has at that commit (and with `review`, the
+    review each commit had, when the subsystem has a review policy)."""
+    return judge_pending(project, subsystem, upstream_name, upstream, head, review=review)[0]
 
 
 def judge_pending(
@@ -48,6 +59,7 @@ def judge_pending(
     *,
     base: str | None = None,
     topological: bool = True,
+    review: bool = False,
 ) -> tuple[CheckResult, list[CommitInfo]]:
     """judge_range, with the pending commits it read (oldest first, as
     `History.pending` orders them); `base` when the caller knows the merge base."""
@@ -81,8 +93,23 @@ def judge_pending(
         ownership_files_changed=ownership_files_touched(paths, project.ownership_files()),
         backmerges=backmerges(pending, in_upstream),
         oldest_pending=min((c.time for c in pending), default=None),
+        review=judge_pending_review(project, subsystem, index.sections, pending)
+        if review
+        else None,
     )
     return result, pending
+
+
+def judge_pending_review(
+    project: Project, subsystem: str, sections: Sequence[Section], pending: Sequence[CommitInfo]
+) -> ReviewReport | None:
+    """The review of the pending commits, judged by the subsystem's cores as maintainers.cfg
+    and the upstream's ownership name them; None when it has no review policy."""
+    policy = review_policy(project.config, subsystem, sections)
+    if policy is None:
+        return None
+    notes = project.workspace.review_notes(subsystem, [c.sha for c in pending if not c.is_merge])
+    return judge_review(policy, pending, notes)
 
 
 def resolve_head(project: Project, history: History, subsystem: str, head: str | None) -> str:

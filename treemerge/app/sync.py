@@ -11,7 +11,7 @@ from treemerge.app.project import Project, TrackedTree
 from treemerge.app.send import mark_merged
 from treemerge.core.errors import TreemergeError
 from treemerge.core.plain import as_dict
-from treemerge.gitio.workspace import MAIN, FetchResult
+from treemerge.gitio.workspace import MAIN, REVIEW_NOTES, FetchResult
 
 DEFAULT_JOBS = 4
 
@@ -57,12 +57,13 @@ def sync(
     failures = [SyncFailure(t.id, "no `tree =` in maintainers.cfg") for t in trees if t.url is None]
 
     known = project.workspace.tree_heads()
+    notes = project.workspace.review_notes_heads()
 
     def fetch(tree: TrackedTree) -> FetchResult | SyncFailure:
         notify(tree.id, "start")
         assert tree.url is not None
         try:
-            result = _fetch_if_moved(project, tree, known.get(tree.id))
+            result = _fetch_if_moved(project, tree, known.get(tree.id), notes.get(tree.id))
         except TreemergeError as exc:
             notify(tree.id, "failed")
             return SyncFailure(tree.id, exc.message)
@@ -83,16 +84,19 @@ def sync(
     return SyncReport(fetched, tuple(failures), merged)
 
 
-def _fetch_if_moved(project: Project, tree: TrackedTree, old: str | None) -> FetchResult:
-    """Fetch the tree unless its branch names the commit the workspace has already: a
-    subsystem tree is asked for that one ref first (the main tree, whose tags come too,
-    is always fetched), so a sync with nothing new costs a look at each tree."""
+def _fetch_if_moved(
+    project: Project, tree: TrackedTree, old: str | None, old_notes: str | None
+) -> FetchResult:
+    """Fetch the tree unless its branch and its review notes name the commits the
+    workspace has already: a subsystem tree is asked for those two refs first (the main
+    tree, whose tags come too, is always fetched), so a sync with nothing new costs a
+    look at each tree. (Review notes are often written after the commits they review.)"""
     assert tree.url is not None
     workspace = project.workspace
     branch = f"refs/heads/{tree.branch}"
     if tree.id != MAIN and old is not None:
-        remote = workspace.remote_commits(tree.url, [branch], where=tree.id)
-        if remote.get(branch) == old:
+        remote = workspace.remote_commits(tree.url, [branch, REVIEW_NOTES], where=tree.id)
+        if remote.get(branch) == old and remote.get(REVIEW_NOTES) == old_notes:
             return FetchResult(tree.id, old, old)
     return workspace.fetch(tree.id, tree.url, tree.branch, tags=tree.id == MAIN)
 

@@ -12,6 +12,7 @@ from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.check import CheckResult, owner_list
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+from treemerge.core.review import ReviewReport
 
 STYLE = {"owned": "green", "acked": "cyan", "foreign": "bold red"}
 
@@ -26,7 +27,9 @@ def check_command(subsystem: str, head: str | None) -> int:
     The net change from the merge-base with the upstream to the head is judged by the
     ownership file at the upstream's tip (never the copy in the pending work). Each
     path is owned, acked (every commit touching it has an Acked-by: from one of its
-    maintainers) or foreign; a rename touches both paths. Exit 1 when a path is foreign.
+    maintainers) or foreign; a rename touches both paths. When maintainers.cfg gives the
+    subsystem a review policy, each commit's review by the tree's cores is reported too.
+    Exit 1 when a path is foreign, or when `review = N` (N > 0) is not met.
     """
     project = open_project(settings().config, Path.cwd())
     result = check_subsystem(project, subsystem, head=head)
@@ -34,7 +37,7 @@ def check_command(subsystem: str, head: str | None) -> int:
         write_json(result.as_dict())
     else:
         render(result, quiet=settings().quiet)
-    return EXIT_FINDINGS if result.violations else EXIT_OK
+    return EXIT_FINDINGS if result.findings else EXIT_OK
 
 
 def render(result: CheckResult, *, quiet: bool) -> None:
@@ -68,6 +71,8 @@ def render(result: CheckResult, *, quiet: bool) -> None:
         )
     if result.backmerges and not quiet:
         out.print(safe(f"  back-merges: {', '.join(c[:12] for c in result.backmerges)}"))
+    if result.review is not None:
+        render_review(result.review, quiet=quiet)
     if quiet:
         return
     verdict = safe("  verdict  ", "bold")
@@ -76,3 +81,26 @@ def render(result: CheckResult, *, quiet: bool) -> None:
     else:
         verdict += safe("inside its paths", "green")
     out.print(verdict + safe(f"  ({len(owned)} owned, {len(others) - result.violations} acked)"))
+
+
+def render_review(review: ReviewReport, *, quiet: bool) -> None:
+    """The review line, then each unreviewed commit (with --quiet: only those that break
+    the policy)."""
+    out = console()
+    if not quiet:
+        policy = f"{review.policy} core(s) per commit" if review.policy else "report only"
+        line = safe("  review   ", "bold") + safe(
+            f"{review.reviewed} of {len(review.commits)} commit(s) reviewed by cores "
+            f"of {review.tree} ({policy})"
+        )
+        reviewers = ", ".join(f"{who} ({n})" for who, n in review.reviewers().items())
+        out.print(line + (safe(f"; by {reviewers}", "dim") if reviewers else safe("")))
+    if quiet and not review.findings:
+        return
+    style = "bold red" if review.findings else "yellow"
+    for commit in review.unreviewed:
+        out.print(
+            safe("  unreviewed ", style)
+            + safe(f"{commit.commit[:12]} {commit.subject}")
+            + safe(f"  ({commit.author})  {commit.why}", "dim")
+        )

@@ -32,6 +32,7 @@ class CommitInfo(NamedTuple):
     # formats it (`%aN`, `%s`), when the commit was read for a shortlog.
     name: str = ""
     oneline: str = ""
+    committer: str = ""  # `Name <email>` (`%cn <%ce>`), when read with the author
 
     @property
     def subject(self) -> str:

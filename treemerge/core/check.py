@@ -15,6 +15,7 @@ from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.model import Section
 from treemerge.core.people import emails
 from treemerge.core.plain import as_dict
+from treemerge.core.review import ReviewReport
 
 Verdict = Literal["owned", "acked", "foreign"]
 
@@ -41,6 +42,13 @@ class CheckResult(NamedTuple):
     ownership_files_changed: tuple[str, ...]
     backmerges: tuple[str, ...]
     oldest_pending: int | None = None  # commit time of the oldest pending commit
+    review: ReviewReport | None = None  # when the subsystem has a review policy
+
+    @property
+    def findings(self) -> int:
+        """What makes the check fail: foreign paths, and commits the review policy
+        does not find reviewed enough."""
+        return self.violations + (self.review.findings if self.review else 0)
 
     @property
     def violations(self) -> int:
@@ -62,7 +70,7 @@ class CheckResult(NamedTuple):
             "ownership_file_changed": self.ownership_file_changed,
             "ownership_files": list(self.ownership_files_changed),
             "backmerges": list(self.backmerges),
-        }
+        } | ({"review": self.review.as_dict()} if self.review else {})
 
 
 NO_OWNER = "no owner"

@@ -21,8 +21,9 @@ MAX_PATHSPECS = 1000
 # Settings of the user's that would change what `git log` prints.
 LOG_OPTIONS = ("-c", "log.showSignature=false", "-c", "diff.relative=false")
 # One commit per record: id, parents, author, commit time, mailmapped author name,
-# subject line, raw message.
-COMMIT_FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00%ct%x00%aN%x00%s%x00%B"
+# subject line, committer, raw message.
+COMMIT_FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00%ct%x00%aN%x00%s%x00%cn <%ce>%x00%B"
+FIELDS = 8
 RAW_LOG = ("-z", "--raw", "--no-renames", "--no-abbrev", "--no-ext-diff", "--format=%H")
 # When this many commits are not known yet and few paths are asked about, a log limited
 # to those paths is cheaper than learning every path of every commit.
@@ -193,12 +194,21 @@ def parse_commits(output: bytes) -> Iterator[CommitInfo]:
         yield from _parse_commits_bytes(output)
         return
     fields = iter(text.split("\0"))
-    # Seven fields at a time (one iterator zipped with itself); an incomplete last
-    # record, such as the empty field after the final NUL, is dropped.
-    for sha, parents, author, when, name, oneline, message in zip(*[fields] * 7, strict=False):
+    # FIELDS at a time (one iterator zipped with itself); an incomplete last record,
+    # such as the empty field after the final NUL, is dropped.
+    for sha, parents, author, when, name, oneline, committer, message in zip(
+        *[fields] * FIELDS, strict=False
+    ):
         # CommitInfo's fields in order (positional: keywords cost, once per commit).
         yield CommitInfo(
-            sha.lstrip("\n"), tuple(parents.split()), author, int(when or 0), message, name, oneline
+            sha.lstrip("\n"),
+            tuple(parents.split()),
+            author,
+            int(when or 0),
+            message,
+            name,
+            oneline,
+            committer,
         )
 
 
@@ -206,7 +216,9 @@ def _parse_commits_bytes(output: bytes) -> Iterator[CommitInfo]:
     """parse_commits for output that is not all UTF-8: each field decoded on its own,
     names and subjects keeping their bytes (as surrogates), the rest made readable."""
     fields = iter(output.split(b"\0"))
-    for sha, parents, author, when, name, oneline, message in zip(*[fields] * 7, strict=False):
+    for sha, parents, author, when, name, oneline, committer, message in zip(
+        *[fields] * FIELDS, strict=False
+    ):
         yield CommitInfo(
             sha.decode("ascii").lstrip("\n"),
             tuple(parents.decode("ascii").split()),
@@ -215,6 +227,7 @@ def _parse_commits_bytes(output: bytes) -> Iterator[CommitInfo]:
             message.decode("utf-8", "replace"),
             name.decode("utf-8", "surrogateescape"),
             oneline.decode("utf-8", "surrogateescape"),
+            committer.decode("utf-8", "replace"),
         )
 
 

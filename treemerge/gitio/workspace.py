@@ -9,6 +9,7 @@ tree's tags as `refs/tags/*`. Merge bases between trees are then one lookup away
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,6 +41,25 @@ def tree_ref(tree_id: str) -> str:
     return f"refs/trees/{tree_id}"
 
 
+# Where a tree keeps the review notes Gerrit's review-notes plugin writes.
+REVIEW_NOTES = "refs/notes/review"
+
+
+NOTES_TREES = "refs/notes/review-trees/"
+
+
+def review_notes_ref(tree_id: str) -> str:
+    """The workspace's copy of a tree's review notes."""
+    return f"{NOTES_TREES}{tree_id}/review"
+
+
+def review_notes_refspec(tree_id: str) -> str:
+    """Fetches a tree's review notes when it has them and is no error when it has none
+    (an exact refspec is): the pattern also takes refs/notes/review<more>, each under
+    the tree's own directory, where nothing reads them."""
+    return f"+{REVIEW_NOTES}*:{NOTES_TREES}{tree_id}/review*"
+
+
 def resolve_location(location: str, base: Path) -> str:
     """A tree location from maintainers.cfg: local paths are relative to the file."""
     if is_remote(location) or location.startswith("file://"):
@@ -55,6 +75,28 @@ class FetchResult(NamedTuple):
     @property
     def changed(self) -> bool:
         return self.old != self.new
+
+
+# A commit's id and its note, NUL after each (`git log -z`).
+NOTE_FORMAT = "--format=%H%x00%N"
+
+
+def parse_notes(out: bytes, commits: frozenset[str]) -> dict[str, str]:
+    """{commit: note} from `git log -z` with NOTE_FORMAT. A note is a tree's blob and
+    may hold NULs: a field is a commit id only when it is one of `commits`, and the
+    field after it is its note."""
+    fields = out.decode("utf-8", "replace").split("\0")
+    notes: dict[str, str] = {}
+    i = 0
+    while i + 1 < len(fields):
+        sha = fields[i].lstrip("\n")
+        if sha in commits and sha not in notes:
+            if fields[i + 1]:
+                notes[sha] = fields[i + 1]
+            i += 2
+        else:
+            i += 1
+    return notes
 
 
 # Every tree's commit in the workspace (refs/trees/<id>), one per line.
@@ -117,9 +159,10 @@ class WorkspaceRepo:
         return parse_heads(self.git(*HEADS))
 
     def fetch(self, tree_id: str, url: str, branch: str, *, tags: bool = False) -> FetchResult:
-        """Fetch `branch` of `url` into refs/trees/<tree_id> (and its tags into refs/tags)."""
+        """Fetch `branch` of `url` into refs/trees/<tree_id>, its review notes (if any)
+        into review_notes_ref(tree_id), and its tags into refs/tags."""
         old = self.ref(tree_id)
-        refspecs = [f"+refs/heads/{branch}:{tree_ref(tree_id)}"]
+        refspecs = [f"+refs/heads/{branch}:{tree_ref(tree_id)}", review_notes_refspec(tree_id)]
         if tags:
             refspecs.append("+refs/tags/*:refs/tags/*")
         self.fetch_refs(url, refspecs, where=tree_id)
@@ -129,6 +172,27 @@ class WorkspaceRepo:
         """Fetch `refspecs` from a tree (hardened at both ends: `far_end_options`)."""
         options = ["--quiet", "--no-tags", "--no-write-fetch-head"]
         self.transfer("fetch", url, *options, url, *refspecs, where=where)
+
+    def review_notes_heads(self) -> dict[str, str]:
+        """Every tree's review notes commit in the workspace, in one git call."""
+        out = self.git("for-each-ref", "--format=%(objectname) %(refname)", NOTES_TREES)
+        heads = {}
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            commit, _, ref = line.partition(" ")
+            tree_id, _, name = ref.removeprefix(NOTES_TREES).rpartition("/")
+            if name == "review":
+                heads[tree_id] = commit
+        return heads
+
+    def review_notes(self, tree_id: str, commits: Sequence[str]) -> dict[str, str]:
+        """The review note of each of `commits` that has one, as the tree wrote it."""
+        ref = review_notes_ref(tree_id)
+        if not commits or self.git("for-each-ref", "--format=x", ref).strip() == b"":
+            return {}
+        stdin = "".join(f"{sha}\n" for sha in commits).encode("ascii")
+        args = ["log", "--no-walk=unsorted", "--stdin", f"--notes={ref}", "-z", NOTE_FORMAT]
+        out = run_git(args, cwd=self.path, where=tree_id, input=stdin)
+        return parse_notes(out, frozenset(commits))
 
     def objects(self) -> dict[str, int]:
         """What the object store holds: `git count-objects -v` as numbers (count and
