@@ -95,3 +95,15 @@ def test_every_declared_dependency_is_imported(distribution: str) -> None:
     module = IMPORT_NAMES.get(distribution, distribution.lower())
     used = any(name.split(".")[0] == module for path in sources() for name in imports(path))
     assert used, f"{distribution} is in pyproject.toml but treemerge never imports {module}"
+
+
+def test_no_function_is_over_sixty_lines() -> None:
+    long = [
+        f"{relative(path)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in sources()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > 60
+    ]
+    assert long == []
