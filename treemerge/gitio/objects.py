@@ -311,10 +311,8 @@ class _Writer:
         self._process = start_git(args, cwd=repo, stderr=DEVNULL, where=kind)
 
     def write(self, body: bytes) -> Oid:
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(body)
-        self._file.flush()
+        os.pwrite(self._file.fileno(), body, 0)  # (written in place, then cut to size:
+        os.ftruncate(self._file.fileno(), len(body))  # emptying it first costs git's reads)
         assert self._process.stdin is not None
         assert self._process.stdout is not None
         try:
