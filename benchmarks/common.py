@@ -28,11 +28,14 @@ def _executable() -> list[str]:
 TREEMERGE = _executable()
 
 
-def arguments(doc: str, *, commits: bool = True) -> argparse.Namespace:
-    """The options every benchmark takes: --runs, --write FILE, and --commits."""
+def arguments(doc: str, *, commits: bool = True, trees: int | None = None) -> argparse.Namespace:
+    """The options every benchmark takes: --runs, --write FILE, and --commits (and
+    --trees, with its default, for those that take it)."""
     parser = argparse.ArgumentParser(description=doc.split("\n", maxsplit=1)[0])
     if commits:
         parser.add_argument("--commits", type=int, default=60_000)
+    if trees is not None:
+        parser.add_argument("--trees", type=int, default=trees)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--write", type=Path, help="update this markdown file's section")
     # treemerge runs from compiled bytecode, as an installed package does (with
