@@ -24,8 +24,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import TREEMERGE, arguments, nova_fixture, publish
-from treemerge.gitio.fastimport import Commit, import_commits
+from benchmarks.common import (
+    TREEMERGE,
+    arguments,
+    configure_trees,
+    new_tree,
+    nova_fixture,
+    publish,
+    release_commit,
+)
+from treemerge.gitio.fastimport import Commit
 from treemerge.gitio.run import git_call, run_git
 from treemerge.sandbox.fixture import Fixture
 
@@ -35,31 +43,21 @@ CONFLICTING_PAIRS = 10
 def add_scale_trees(fixture: Fixture, count: int) -> list[str]:
     """`count` trees, each with two commits in an area of its own (and, for the first
     ten pairs, one file both trees of the pair change differently)."""
-    base = run_git(["rev-parse", f"{fixture.tags[-1]}^{{commit}}"], cwd=fixture.main)
-    blocks, ids = [], []
+    base = release_commit(fixture)
+    ids = []
     for n in range(count):
-        ident, path = f"area{n}", fixture.dest / "trees" / f"area{n}.git"
-        run_git(["clone", "-q", "--bare", "--shared", str(fixture.main), str(path)])
+        ident = f"area{n}"
         first = {f"areas/{ident}/notes-{k}.txt": f"{ident} {k}\n".encode() for k in range(3)}
         second = {f"areas/{ident}/notes-0.txt": f"{ident} again\n".encode()}
         if n < 2 * CONFLICTING_PAIRS:
             second[f"shared/pair-{n // 2}.txt"] = f"as {ident} has it\n".encode()
-        parents = (base.decode().strip(),)
-        import_commits(
-            path,
-            [
-                Commit(f"{ident}: notes", first, branch="for-main", parents=parents),
-                Commit(f"{ident}: more notes", second, branch="for-main"),
-            ],
-        )
-        blocks.append(
-            f'\n[subsystem "{ident}"]\ntitle = AREA {n}\n'
-            f"maintainers = A <a{n}@example.org>\ntree = trees/{ident}.git\n"
-            f"branch = for-main\nschedule = daily\nfiles = areas/{ident}/\n"
-        )
+        commits = [
+            Commit(f"{ident}: notes", first, branch="for-main", parents=(base,)),
+            Commit(f"{ident}: more notes", second, branch="for-main"),
+        ]
+        new_tree(fixture, ident, commits)
         ids.append(ident)
-    with fixture.config.open("a", encoding="utf-8") as config:
-        config.write("".join(blocks))
+    configure_trees(fixture, ids, area="areas/{}/", schedule="daily")
     return ids
 
 

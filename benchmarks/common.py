@@ -101,23 +101,47 @@ def _run(argv: Sequence[str], cwd: Path, ok: tuple[int, ...]) -> None:
 def add_trees(fixture: Fixture, count: int) -> list[str]:
     """Extra subsystem trees up to `count` in all, each with one pending commit on files
     of its own (added to the fixture's maintainers.cfg)."""
-    tag = run_git(["rev-parse", f"{fixture.tags[-1]}^{{commit}}"], cwd=fixture.main).decode()
-    blocks, ids = [], []
+    base = release_commit(fixture)
+    ids = []
     for n in range(count - len(fixture.trees)):
-        ident, path = f"extra{n}", fixture.dest / "trees" / f"extra{n}.git"
-        run_git(["clone", "-q", "--bare", "--shared", str(fixture.main), str(path)])
-        files = {f"doc/extra{n}/notes-{k}.txt": f"extra {n} {k}\n".encode() for k in range(3)}
-        commit = Commit(f"extra{n}: notes", files, branch="for-main", parents=(tag.strip(),))
-        import_commits(path, [commit])
-        blocks.append(
-            f'\n[subsystem "{ident}"]\ntitle = EXTRA {n}\n'
-            f"maintainers = E <e{n}@example.org>\ntree = trees/extra{n}.git\n"
-            f"branch = for-main\nfiles = doc/extra{n}/\n"
+        ident = f"extra{n}"
+        files = {f"doc/{ident}/notes-{k}.txt": f"extra {n} {k}\n".encode() for k in range(3)}
+        new_tree(
+            fixture, ident, [Commit(f"{ident}: notes", files, branch="for-main", parents=(base,))]
         )
         ids.append(ident)
+    configure_trees(fixture, ids, area="doc/{}/")
+    return ids
+
+
+def release_commit(fixture: Fixture) -> str:
+    """The commit of the fixture's last release: where extra trees start."""
+    return (
+        run_git(["rev-parse", f"{fixture.tags[-1]}^{{commit}}"], cwd=fixture.main).decode().strip()
+    )
+
+
+def new_tree(fixture: Fixture, ident: str, commits: list[Commit]) -> None:
+    """A subsystem tree `ident`: a bare copy of main sharing its objects, with `commits`."""
+    path = fixture.dest / "trees" / f"{ident}.git"
+    run_git(["clone", "-q", "--bare", "--shared", str(fixture.main), str(path)])
+    import_commits(path, commits)
+
+
+def configure_trees(
+    fixture: Fixture, ids: Sequence[str], *, area: str, schedule: str | None = None
+) -> None:
+    """Add a [subsystem] block to the fixture's maintainers.cfg for each tree of `ids`,
+    owning `area` (with `{}` standing for the tree's id)."""
+    due = f"schedule = {schedule}\n" if schedule else ""
+    blocks = [
+        f'\n[subsystem "{ident}"]\ntitle = {ident.upper()}\n'
+        f"maintainers = M <{ident}@example.org>\ntree = trees/{ident}.git\n"
+        f"branch = for-main\n{due}files = {area.format(ident)}\n"
+        for ident in ids
+    ]
     with fixture.config.open("a", encoding="utf-8") as config:
         config.write("".join(blocks))
-    return ids
 
 
 def publish(args: argparse.Namespace, name: str, report: str) -> None:
