@@ -42,6 +42,12 @@ def problems(review: Review) -> list[str]:
         found.append(f"{review.check.violations} foreign path(s) ({', '.join(paths[:5])})")
     if review.signature[0] == "bad":
         found.append("a bad tag signature")
+    report = review.check.review
+    if report is not None and report.findings:
+        found.append(
+            f"{report.findings} commit(s) without the review of {report.policy} core(s) "
+            f"of {report.tree} ({', '.join(c.commit[:12] for c in report.unreviewed[:5])})"
+        )
     return found
 
 
@@ -55,11 +61,11 @@ def merge_pull(
     push: bool = False,
 ) -> MergeResult:
     """Merge a reviewed pull into its upstream (no work tree). Refuses on conflicts
-    always, and on violations or a bad signature unless forced with a reason, which the
-    merge message then carries. A tag re-pointed since its request is refused even so:
-    only the commit a request named is merged. A pull the upstream already has is not
-    merged again (a merge kept in the workspace for it is pushed with `push`). Nothing
-    is written on refusal or with `dry_run`."""
+    always, and on violations, a bad signature or an unmet review policy unless forced
+    with a reason, which the merge message then carries. A tag re-pointed since its
+    request is refused even so: only the commit a request named is merged. A pull the
+    upstream already has is not merged again (a merge kept in the workspace for it is
+    pushed with `push`). Nothing is written on refusal or with `dry_run`."""
     target = review.target
     if force and not reason:
         raise UsageError("--force needs --reason TEXT (it goes into the merge message)")

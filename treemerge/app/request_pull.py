@@ -93,7 +93,14 @@ def read_pull(project: Project, subsystem: str, options: RequestOptions) -> Pull
         )
     )
     check, pending = judge_pending(
-        project, subsystem, upstream, upstream_tip, head, base=bases[0], topological=False
+        project,
+        subsystem,
+        upstream,
+        upstream_tip,
+        head,
+        base=bases[0],
+        topological=False,
+        review=True,
     )
     facts = known.result()
     summary = facts.tag_message
@@ -104,18 +111,25 @@ def read_pull(project: Project, subsystem: str, options: RequestOptions) -> Pull
         # One merge base: the pending commits are exactly shortlog's ^base head.
         walked = ((c.name, c.oneline) for c in reversed(pending))
         text = text._replace(shortlog=shortlog(walked))
-    index = project.ownership_at(upstream_tip)  # compiled by the check
     forecast_of = forecast.result()
-    conflicts = tuple(
+    conflicts = _conflicts(project, upstream_tip, forecast_of)
+    against = tuple(name for name, _ in forecast_of)
+    return PullDraft(
+        url, check, pending, facts, summary, facts.tag_at_url, text, messy, conflicts, against
+    )
+
+
+def _conflicts(
+    project: Project, upstream_tip: str, forecast_of: list[tuple[str, tuple[str, ...]]]
+) -> tuple[Conflict, ...]:
+    """The forecast's conflicting paths, each with its owners at the upstream's tip."""
+    index = project.ownership_at(upstream_tip)  # compiled by the check
+    return tuple(
         Conflict(
             against, tuple((p, tuple(s.name for s in index.owners(p).sections)) for p in paths)
         )
         for against, paths in forecast_of
         if paths
-    )
-    against = tuple(name for name, _ in forecast_of)
-    return PullDraft(
-        url, check, pending, facts, summary, facts.tag_at_url, text, messy, conflicts, against
     )
 
 

@@ -74,7 +74,7 @@ class Review:
     @property
     def blocked(self) -> bool:
         bad = self.signature[0] == "bad"
-        return bool(self.check.violations or self.conflicts or bad or self.tag_moved)
+        return bool(self.check.findings or self.conflicts or bad or self.tag_moved)
 
     def as_dict(self) -> dict[str, object]:
         document = self.check.as_dict()
@@ -170,11 +170,14 @@ def received_request(name: str, text: str) -> ReceivedRequest:
 def review_pull(
     project: Project, target: PullTarget, *, request: ReceivedRequest | None = None
 ) -> Review:
-    """Signature, ownership check, trial merge into the upstream, request comparison.
+    """Signature, ownership and review check, trial merge into the upstream, request
+    comparison.
     The request is the one received, else the pull's record and the request written."""
     head = upstream_head(project, target.upstream)
     git = PullGit(project.workspace.path, where=target.subsystem)
-    check = judge_range(project, target.subsystem, target.upstream, head, target.commit)
+    check = judge_range(
+        project, target.subsystem, target.upstream, head, target.commit, review=True
+    )
     merged = merge_tree(project.workspace.path, head, target.commit, where=target.subsystem)
     index = project.ownership_at(head)
     conflicts = tuple(

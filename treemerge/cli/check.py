@@ -83,13 +83,15 @@ def render(result: CheckResult, *, quiet: bool) -> None:
     out.print(verdict + safe(f"  ({len(owned)} owned, {len(others) - result.violations} acked)"))
 
 
-def render_review(review: ReviewReport, *, quiet: bool) -> None:
+def render_review(
+    review: ReviewReport, *, quiet: bool, label: str = "  review   ", item: str = "  unreviewed "
+) -> None:
     """The review line, then each unreviewed commit (with --quiet: only those that break
-    the policy)."""
+    the policy); `label` and `item` begin those lines."""
     out = console()
     if not quiet:
         policy = f"{review.policy} core(s) per commit" if review.policy else "report only"
-        line = safe("  review   ", "bold") + safe(
+        line = safe(label, "bold") + safe(
             f"{review.reviewed} of {len(review.commits)} commit(s) reviewed by cores "
             f"of {review.tree} ({policy})"
         )
@@ -100,7 +102,7 @@ def render_review(review: ReviewReport, *, quiet: bool) -> None:
     style = "bold red" if review.findings else "yellow"
     for commit in review.unreviewed:
         out.print(
-            safe("  unreviewed ", style)
+            safe(item, style)
             + safe(f"{commit.commit[:12]} {commit.subject}")
             + safe(f"  ({commit.author})  {commit.why}", "dim")
         )

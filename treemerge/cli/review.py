@@ -11,6 +11,7 @@ from treemerge.app.audit import audit
 from treemerge.app.merge import MergeResult, merge_pull, problems
 from treemerge.app.project import open_project
 from treemerge.app.review import Review, received_request, resolve_target, review_pull
+from treemerge.cli.check import render_review as render_review_part
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.check import owner_list
@@ -41,8 +42,10 @@ def review_command(target: str, tag: str | None, request: TextIO | None) -> int:
     against the upstream's ownership file, merges it into the upstream's current tip
     in memory (conflicting paths with their owners), compares the request's diffstat
     with the real one, and warns about last-minute rebases, unexplained back-merges and
-    ownership-file edits. Exit 1 on violations, conflicts, a bad signature, or a tag
-    that no longer names the commit its request (--request, else its record) named.
+    ownership-file edits. When maintainers.cfg gives the subsystem a review policy, the
+    review each commit had from the tree's cores is reported. Exit 1 on violations,
+    conflicts, a bad signature, commits short of `review = N` (N > 0), or a tag that no
+    longer names the commit its request (--request, else its record) named.
     """
     review = _review(target, tag, request)
     if settings().json:
@@ -73,6 +76,8 @@ def render_review(review: Review) -> None:
                 + safe(entry.path)
                 + safe(f"  ({owner_list(entry.owners)})", "dim")
             )
+    if check.review is not None:
+        render_review_part(check.review, quiet=False, label="  review     ", item="    unreviewed ")
     if review.conflicts:
         out.print(safe(f"  merge      conflicts with {target.upstream}:", "bold red"))
         for path, owners in review.conflicts:
@@ -92,7 +97,9 @@ def render_review(review: Review) -> None:
 @click.argument("target")
 @click.option("--tag", help="The tag to merge (with a URL, or to pick an older one).")
 @click.option("--dry-run", is_flag=True, help="Show the merge message; change nothing.")
-@click.option("--force", is_flag=True, help="Merge despite violations or a bad signature.")
+@click.option(
+    "--force", is_flag=True, help="Merge despite violations, a bad signature or missing review."
+)
 @click.option("--reason", help="Why --force (written into the merge message).")
 @click.option("--push", is_flag=True, help="Push the upstream branch (never forced).")
 @global_options
@@ -102,11 +109,12 @@ def merge_command(
     """Merge a pull request into its upstream: a merge commit whose message is
     `Merge tag 'TAG' of URL` and the pull's summary, as the kernel's read.
 
-    Refuses (exit 1, upstream untouched) on conflicts, and on ownership violations or
-    a bad signature unless --force --reason TEXT; a tag re-pointed since its request
-    was sent is refused even so (a new request is needed). The merge is kept in the
-    workspace (refs/merges/UPSTREAM) until --push sends it; the pull's record becomes
-    `merged`. A pull the upstream already has is not merged again (exit 0, saying so).
+    Refuses (exit 1, upstream untouched) on conflicts, and on ownership violations, a bad
+    signature or commits short of the review policy unless --force --reason TEXT; a tag
+    re-pointed since its request was sent is refused even so (a new request is needed).
+    The merge is kept in the workspace (refs/merges/UPSTREAM) until --push sends it; the
+    pull's record becomes `merged`. A pull the upstream already has is not merged again
+    (exit 0, saying so).
     """
     project = open_project(settings().config, Path.cwd())
     pull = resolve_target(project, target, tag)

@@ -155,7 +155,27 @@ def _warnings(facts: PullFacts) -> list[Finding]:
             )
         )
     found += _ownership_warnings(facts)
+    found += _review_warnings(facts)
     return found
+
+
+def _review_warnings(facts: PullFacts) -> list[Finding]:
+    """Commits short of the tree's review policy (`review = N`, N > 0)."""
+    review = facts.check.review
+    if review is None or not review.findings:
+        return []
+    shas = [c.commit[:12] for c in review.unreviewed]
+    listed = ", ".join(shas[:5]) + (" ..." if len(shas) > 5 else "")
+    return [
+        Finding(
+            "unreviewed",
+            "warning",
+            f"{review.findings} commit(s) lack the review of {review.policy} core(s) "
+            f"of {review.tree} other than their author: {listed}",
+            f"get a Reviewed-by from {review.tree}'s cores (maintainers.cfg `cores =`) "
+            "into each of them",
+        )
+    ]
 
 
 def _ownership_warnings(facts: PullFacts) -> list[Finding]:

@@ -104,6 +104,7 @@ class PullRequest(NamedTuple):
         lines += self._ownership_lines()
         lines += self._backmerge_lines()
         lines += self._conflict_lines()
+        lines += self._review_lines()
         check = self.check
         lines += [
             "",
@@ -164,12 +165,31 @@ class PullRequest(NamedTuple):
             lines += [f"    {path} ({owner_list(owners)})" for path, owners in conflict.paths]
         return lines
 
+    def _review_lines(self) -> list[str]:
+        """The review each commit had from the tree's cores (only with a policy)."""
+        review = self.check.review
+        if review is None:
+            return []
+        policy = f"{plural(review.policy, 'core review')} per commit" if review.policy else None
+        lines = [
+            "",
+            f"Review (by {review.tree}'s cores; {policy or 'report only'}):",
+            f"  {review.reviewed} of {plural(len(review.commits), 'commit')} reviewed.",
+        ]
+        lines += [f"  by {who}: {plural(n, 'commit')}" for who, n in review.reviewers().items()]
+        for commit in review.unreviewed:
+            lines.append(f"  unreviewed  {commit.commit[:12]} {commit.subject} ({commit.author})")
+            lines.append(f"              {commit.why}")
+        return lines
+
     def render_markdown(self) -> str:
         """A forge pull-request description; git's text in a fenced block."""
         summary = escape_lines(self.summary).strip()
         git_text = escape_lines(self.git.render())
-        fence = "`" * max(3, _longest_backtick_run(git_text) + 1)
         report = "\n".join(self._report_lines())
+        # The report carries tree text the git blocks do not (reviewers' trailers): no
+        # run of backticks in either may close the fence.
+        fence = "`" * max(3, _longest_backtick_run(git_text + "\n" + report) + 1)
         return "\n".join(
             [
                 f"## {md(self.subject)}",
@@ -218,7 +238,7 @@ class PullRequest(NamedTuple):
                 "files": len(self.check.files),
             },
             "lint": [f.as_dict() for f in self.findings],
-        }
+        } | ({"review": self.check.review.as_dict()} if self.check.review else {})
 
 
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
