@@ -15,6 +15,8 @@ from tests.e2e.forge_server import BOT, PASSWORD, TOKEN, FakeForge, branch_sha
 from tests.git.project import Project
 from tests.helpers import git
 
+pytestmark = pytest.mark.slow  # whole request-pull --send runs against the local forge
+
 KINDS = ["github", "gitea"]
 BRANCH = "treemerge/net-for-main"
 # What git's credential helper holds for each forge, and the Authorization it is sent as.

@@ -29,6 +29,8 @@ from tests.e2e.smtp_server import MAIL_HEADERS, Server
 from tests.git.project import Project
 from tests.helpers import Result, git
 
+pytestmark = pytest.mark.slow  # a hostile project built and driven through every command, per test
+
 # The subjects of the hostile commits on the net tree, one commit each.
 CLEAR = "net: \x1b[2J\x1b[31mred alert\x1b[0m"
 OSC8 = "net: \x1b]8;;http://evil\x07click me\x1b]8;;\x07"

@@ -18,6 +18,8 @@ import pytest
 from tests.git.project import Project
 from tests.helpers import git
 
+pytestmark = pytest.mark.slow  # every command run against an armed tree
+
 HOOKS = (
     "pre-receive",
     "update",

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image, ImageChops, ImageDraw
 
 from tests.e2e.browser import chromium, screenshot
 from treemerge.report import render_next_html
+
+pytestmark = pytest.mark.slow  # reports rendered in headless Chromium
 
 __all__ = ["chromium"]  # the session fixture, used below by name
 

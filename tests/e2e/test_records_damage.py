@@ -14,6 +14,8 @@ from tests.e2e.test_send import configure, smtp_delivery
 from tests.git.project import Project
 from tests.helpers import Result
 
+pytestmark = pytest.mark.slow  # pulls sent to a real SMTP server, then records damaged
+
 # Every command that reads or writes the records, each as the user would run it.
 COMMANDS = (("cron",), ("prs",), ("request-pull", "net", "--send"), ("sync",))
 
