@@ -14,6 +14,7 @@ trailer in the subject or above the last paragraph is not in the block.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 COMMENT = "#"
@@ -21,7 +22,6 @@ SCISSORS = COMMENT + " ------------------------ >8 ------------------------\n"
 GIT_GENERATED_PREFIXES = ("Signed-off-by: ", "(cherry picked from commit ")
 # C's isspace() as git uses it: ASCII only (what strbuf_trim strips).
 SPACE = " \t\n\v\f\r"
-SEPARATORS = ":"
 
 
 class Trailer(NamedTuple):
@@ -92,19 +92,15 @@ def _is_blank(text: str, at: int) -> bool:
     return all(c in SPACE for c in line)
 
 
+# git's find_separator: token characters (ASCII letters, digits, `-`), then white space
+# (not at the start of the line), then the separator.
+SEPARATOR = re.compile(r"[A-Za-z0-9-]*(?:(?<=[A-Za-z0-9-])[ \t]+)?:")
+
+
 def _separator(line: str) -> int:
     """Where a trailer's `:` stands in `line` (>= 1), or -1 (git's find_separator)."""
-    spaced = False
-    for at, char in enumerate(line):
-        if char in SEPARATORS:
-            return at
-        if not spaced and ((char.isascii() and char.isalnum()) or char == "-"):
-            continue
-        if at and char in " \t":
-            spaced = True
-            continue
-        break
-    return -1
+    found = SEPARATOR.match(line)
+    return found.end() - 1 if found else -1
 
 
 def _trailer_block_start(text: str) -> int:
@@ -180,6 +176,8 @@ def _parse_block(block: str) -> list[Trailer]:
 
 def _unfold(value: str) -> str:
     """Each line break and the white space after it made one space (git's unfold_value)."""
+    if "\n" not in value:
+        return value.strip(SPACE)
     out = []
     i = 0
     while i < len(value):
