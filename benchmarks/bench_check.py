@@ -30,6 +30,7 @@ from benchmarks.common import TREEMERGE, add_trees, arguments, nova_fixture, pub
 from treemerge.app.check import check_subsystem
 from treemerge.app.project import open_project
 from treemerge.gitio.run import run_git
+from treemerge.sandbox.fixture import Fixture
 from treemerge.store.changed import FILE_NAME
 
 TREES = 20
@@ -47,6 +48,19 @@ def in_process(dest: Path, runs: int) -> float:
         check_subsystem(project, "libvirt")
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def give_libvirt(fixture: Fixture, size: int) -> str:
+    """The libvirt tree made to carry the main tree's last `size` commits, the main tree
+    set back to where they start, both synced (which learns what the pending commits
+    changed); the base commit."""
+    tip = fixture.head
+    base = run_git(["rev-parse", f"{tip}~{size}"], cwd=fixture.main).decode().strip()
+    libvirt = str(fixture.trees["libvirt"])
+    run_git(["push", "-q", "-f", libvirt, f"{tip}:refs/heads/for-main"], cwd=fixture.main)
+    run_git(["update-ref", f"refs/heads/{fixture.branch}", base], cwd=fixture.main)
+    subprocess.run([*TREEMERGE, "sync", "-q"], cwd=fixture.dest, check=True)
+    return base
 
 
 def main() -> None:
@@ -67,13 +81,7 @@ def main() -> None:
         learnt = dest / ".treemerge" / FILE_NAME
         rows = []
         for size in (RANGE, 20):
-            base = run_git(["rev-parse", f"{tip}~{size}"], cwd=repo).decode().strip()
-            # The libvirt tree carries main's last `size` commits; main stands at their
-            # base; a sync fetches both (and learns what the pending commits changed).
-            libvirt = str(fixture.trees["libvirt"])
-            run_git(["push", "-q", "-f", libvirt, f"{tip}:refs/heads/for-main"], cwd=fixture.main)
-            run_git(["update-ref", f"refs/heads/{fixture.branch}", base], cwd=fixture.main)
-            subprocess.run([*treemerge, "sync", "-q"], cwd=dest, check=True)
+            base = give_libvirt(fixture, size)
             check = [*treemerge, "check", "libvirt", "--json"]
             ours = wall(check, dest, args.runs, ok=(0, 1))
             inside = in_process(dest, args.runs)
