@@ -99,19 +99,6 @@ def parse_notes(out: bytes, commits: frozenset[str]) -> dict[str, str]:
     return notes
 
 
-# Every tree's commit in the workspace (refs/trees/<id>), one per line.
-HEADS = ("for-each-ref", "--format=%(objectname) %(refname)", "refs/trees/")
-
-
-def parse_heads(out: bytes) -> dict[str, str]:
-    """{tree id: commit} from the output of HEADS."""
-    heads = {}
-    for line in out.decode("utf-8", "surrogateescape").splitlines():
-        commit, _, ref = line.partition(" ")
-        heads[ref.removeprefix("refs/trees/")] = commit
-    return heads
-
-
 class WorkspaceRepo:
     """`.treemerge/repo.git`: created on first use, then only fetched into."""
 
@@ -154,9 +141,19 @@ class WorkspaceRepo:
             return None
         return out.decode().strip() or None
 
+    def refs_under(self, prefix: str) -> dict[str, str]:
+        """Every ref whose name starts with `prefix`, in one git call: {the rest of
+        its name: the object it names}."""
+        out = self.git("for-each-ref", "--format=%(objectname) %(refname)", prefix)
+        found = {}
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            oid, _, ref = line.partition(" ")
+            found[ref.removeprefix(prefix)] = oid
+        return found
+
     def tree_heads(self) -> dict[str, str]:
         """Every tree's commit in the workspace, in one git call: {tree id: commit}."""
-        return parse_heads(self.git(*HEADS))
+        return self.refs_under(tree_ref(""))
 
     def fetch(self, tree_id: str, url: str, branch: str, *, tags: bool = False) -> FetchResult:
         """Fetch `branch` of `url` into refs/trees/<tree_id>, its review notes (if any)
@@ -175,12 +172,10 @@ class WorkspaceRepo:
 
     def review_notes_heads(self) -> dict[str, str]:
         """Every tree's review notes commit in the workspace, in one git call."""
-        out = self.git("for-each-ref", "--format=%(objectname) %(refname)", NOTES_TREES)
         heads = {}
-        for line in out.decode("utf-8", "surrogateescape").splitlines():
-            commit, _, ref = line.partition(" ")
-            tree_id, _, name = ref.removeprefix(NOTES_TREES).rpartition("/")
-            if name == "review":
+        for name, commit in self.refs_under(NOTES_TREES).items():
+            tree_id, _, last = name.rpartition("/")
+            if last == "review":
                 heads[tree_id] = commit
         return heads
 
