@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from treemerge.app.integration.matrix import Matrix
 from treemerge.app.integration.outcome import NOT_SYNCED, Collision, NextResult, TreeOutcome
-from treemerge.app.integration.reads import Start, close_reads
+from treemerge.app.integration.reads import Start
 from treemerge.app.integration.state import STATE_FILE, changes, load_state, save_state, strings
 from treemerge.app.integration.step import Run
 from treemerge.core.errors import UsageError
@@ -72,7 +72,7 @@ def build_next(
         outcomes = [run.with_collisions(outcome) for outcome in outcomes]
         pairs = matrix.conflicts()
     finally:
-        close_reads(reads)
+        start.close()
     names = tuple(heads)
     cells = tuple(
         tuple(len(pairs.get(frozenset((a, b)), ())) if a != b else 0 for b in names) for a in names

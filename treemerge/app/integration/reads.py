@@ -89,9 +89,3 @@ def meeting(heads: list[str], work: dict[str, Pending]) -> list[tuple[str, str]]
 
 def changed_files(work: dict[str, Pending]) -> set[bytes]:
     return {path for pending in work.values() for path in pending.delta}
-
-
-def close_reads(reads: Reads) -> None:
-    reads.store.close()
-    reads.alone.close()
-    reads.pairs.close()
