@@ -35,7 +35,7 @@ def create_tree(project: Project, subsystem: str, *, at: str | None, cwd: Path) 
         if project.workspace.remote_refs(location, where=subsystem):
             raise UsageError(f"refusing to create {subsystem} at {location}: it already has refs")
     else:
-        _prepare_local(local, subsystem, tree.branch)
+        _prepare_local(project, local, subsystem, tree.branch)
     project.workspace.push(
         location,
         [
@@ -71,21 +71,22 @@ def _refuse_non_directory(path: Path, subsystem: str) -> None:
             return
 
 
-def _prepare_local(path: Path, subsystem: str, branch: str) -> None:
+def _prepare_local(project: Project, path: Path, subsystem: str, branch: str) -> None:
     try:
-        _check_empty(path, subsystem)
+        _check_empty(project, path, subsystem)
     except OSError as exc:
         raise UsageError(f"cannot create {subsystem} at {path}: {exc.strerror}") from None
     if not (path / "HEAD").exists() and not (path / ".git").exists():
         run_git(["init", "-q", "--bare", "-b", branch, str(path)], where=subsystem)
 
 
-def _check_empty(path: Path, subsystem: str) -> None:
-    """Refuse a directory that holds anything but a repository without history."""
+def _check_empty(project: Project, path: Path, subsystem: str) -> None:
+    """Refuse a directory that holds anything but a repository without history. (The
+    repository is asked through the hardened transport, as any tree is: git never runs
+    with it as its own.)"""
     if path.exists() and any(path.iterdir()):
         if (path / "HEAD").exists() or (path / ".git").exists():
-            refs = run_git(["for-each-ref", "--count=1"], cwd=path, where=subsystem)
-            if refs.strip():
+            if project.workspace.remote_refs(str(path), where=subsystem):
                 raise UsageError(
                     f"refusing to create {subsystem} at {path}: a repository with history is there"
                 )
