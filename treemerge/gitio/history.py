@@ -30,21 +30,6 @@ RAW_LOG = ("-z", "--raw", "--no-renames", "--no-abbrev", "--no-ext-diff", "--for
 LEARN_LIMIT = 200
 
 
-def pending_command(upstream: str | None, head: str, *, topological: bool = True) -> list[str]:
-    """The log of History.pending."""
-    hidden = [f"^{upstream}"] if upstream is not None else []
-    order = ["--topo-order"] if topological else []
-    return log_command([*order, "--reverse", head, *hidden])
-
-
-def log_command(args: list[str]) -> list[str]:
-    return [*LOG_OPTIONS, "log", "-z", COMMIT_FORMAT, *args, "--"]
-
-
-def net_diff_command(base: str, head: str) -> list[str]:
-    return [*LOG_OPTIONS, "diff", "-z", "--name-status", "-M", "--no-ext-diff", base, head, "--"]
-
-
 class History:
     """Read-only history queries on one repository (a workspace or any clone)."""
 
@@ -96,8 +81,9 @@ class History:
         """Commits reachable from `head` but not from `upstream`, oldest first: parents
         before children, or (not `topological`) the exact reverse of the order git
         walks them in, which is the order `git shortlog` sees."""
-        out = self._git(*pending_command(upstream, head, topological=topological))
-        return list(parse_commits(out))
+        hidden = [f"^{upstream}"] if upstream is not None else []
+        order = ["--topo-order"] if topological else []
+        return self._log([*order, "--reverse", head, *hidden])
 
     def first_parents(self, head: str, stop: str | None = None) -> list[CommitInfo]:
         """`head` and its first parents back to (not including) `stop`, newest first."""
@@ -105,11 +91,13 @@ class History:
         return self._log(["--first-parent", head, *hidden])
 
     def _log(self, args: list[str]) -> list[CommitInfo]:
-        return list(parse_commits(self._git(*log_command(args))))
+        out = self._git(*LOG_OPTIONS, "log", "-z", COMMIT_FORMAT, *args, "--")
+        return list(parse_commits(out))
 
     def net_diff(self, base: str, head: str) -> list[NetChange]:
         """The change from `base` to `head`, renames detected (a rename touches two paths)."""
-        return list(parse_name_status(self._git(*net_diff_command(base, head))))
+        args = ["diff", "-z", "--name-status", "-M", "--no-ext-diff", base, head, "--"]
+        return list(parse_name_status(self._git(*LOG_OPTIONS, *args)))
 
     def commits_touching(
         self, commits: Sequence[str], paths: Iterable[str], *, head: str, hide: str

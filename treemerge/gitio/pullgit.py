@@ -37,26 +37,6 @@ REFS = (
 )
 
 
-def merge_bases_command(one: str, two: str) -> list[str]:
-    return ["merge-base", "--all", one, two]
-
-
-def diffstat_command(old: str, new: str) -> list[str]:
-    return ["diff", "-M", "--stat", "--summary", old, new]
-
-
-def ends_command(base: str, head: str) -> list[str]:
-    return ["show", "-s", "--no-walk=unsorted", f"--format={ENDS_FORMAT}", base, head]
-
-
-def display_url_command(url: str) -> list[str]:
-    return ["ls-remote", "--get-url", url]
-
-
-def tag_object_command(tag: str) -> list[str]:
-    return ["cat-file", "tag", tag]
-
-
 def parse_refs(out: bytes) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """From the output of REFS: {tree id: commit}, and {tag name: (its object's type,
     what it points at after one peel)}."""
@@ -102,7 +82,9 @@ class PullGit:
                 lambda: self.diffstat(*diff),
                 lambda: self._git("shortlog", f"^{base}", head) if shortlog else "",
                 # Both ends in one process: each record is a format and its commit's text.
-                lambda: self._git(*ends_command(base, head)),
+                lambda: self._git(
+                    "show", "-s", "--no-walk=unsorted", f"--format={ENDS_FORMAT}", base, head
+                ),
             ]
         )
         since, up_to = _ends(ends)
@@ -111,13 +93,13 @@ class PullGit:
     def merge_bases(self, one: str, two: str) -> list[str]:
         """Every best common ancestor (several when histories criss-cross)."""
         code, out = git_call(
-            merge_bases_command(one, two), cwd=self.repo, where=self.where, ok=(0, 1)
+            ["merge-base", "--all", one, two], cwd=self.repo, where=self.where, ok=(0, 1)
         )
         return out.decode().split() if code == 0 else []
 
     def tag_message(self, tag: str) -> str:
         """The tag's message as request-pull shows it (a PGP signature cut off)."""
-        raw = self._git(*tag_object_command(tag))
+        raw = self._git("cat-file", "tag", tag)
         _, _, body = raw.partition("\n\n")
         kept = []
         for line in body.splitlines(keepends=True):
@@ -147,7 +129,7 @@ class PullGit:
         self._git(*args, input=message.encode("utf-8", "surrogateescape"))
 
     def diffstat(self, base: str, head: str) -> str:
-        return self._git(*diffstat_command(base, head))
+        return self._git("diff", "-M", "--stat", "--summary", base, head)
 
     def tag_time(self, ref: str) -> int:
         """When the tag was made (its tagger date), in Unix seconds."""
@@ -156,7 +138,7 @@ class PullGit:
     def verify_tag(self, ref: str) -> tuple[str, str]:
         """("good" | "bad" | "unsigned", signer) as the user's git signing setup judges
         the tag (gpg keyring, or gpg.ssh.allowedSignersFile for ssh signatures)."""
-        raw = self._git(*tag_object_command(ref))
+        raw = self._git("cat-file", "tag", ref)
         if "-----BEGIN " not in raw.partition("\n\n")[2]:
             return "unsigned", ""
         code, _, err = git_capture(
@@ -184,7 +166,7 @@ class PullGit:
 
     def display_url(self, url: str) -> str:
         """The URL as the user's git configuration rewrites it (url.*.insteadOf)."""
-        return self._git(*display_url_command(url)).strip() or url
+        return self._git("ls-remote", "--get-url", url).strip() or url
 
 
 def _ends(output: str) -> tuple[str, str]:
