@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from treemerge.core.errors import ConfigError
+from treemerge.core.notify_config import NOTIFY_KEYS, NotifyConfig, parse_notify
 from treemerge.core.refname import refname_problem, subsystem_id_problem
 from treemerge.core.schedule import ScheduleError, check_schedule
 
@@ -41,6 +42,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "attempts",
     ),
     "integration": ("order", "test-command", "sandbox"),
+    "notify": NOTIFY_KEYS,
     "subsystem": (
         "title",
         "maintainers",
@@ -155,6 +157,7 @@ class Config(NamedTuple):
     delivery: DeliveryConfig
     integration: IntegrationConfig
     subsystems: tuple[SubsystemConfig, ...]
+    notify: NotifyConfig = NotifyConfig()
 
     def subsystem(self, ident: str) -> SubsystemConfig | None:
         return next((s for s in self.subsystems if s.id == ident), None)
@@ -217,7 +220,7 @@ def parse_config(text: str, file: str = "maintainers.cfg") -> Config:
                 file,
                 section.line,
                 f"unknown section [{section.kind}]: expected one of "
-                '[main], [delivery], [integration], [subsystem "id"]',
+                '[main], [delivery], [integration], [notify], [subsystem "id"]',
             )
         if (section.kind == "subsystem") != (section.name is not None):
             want = '[subsystem "id"]' if section.kind == "subsystem" else f"[{section.kind}]"
@@ -234,6 +237,7 @@ def parse_config(text: str, file: str = "maintainers.cfg") -> Config:
         delivery=_delivery(by_kind.get("delivery", []), file),
         integration=_integration(by_kind.get("integration", []), file),
         subsystems=subsystems,
+        notify=parse_notify(by_kind.get("notify", []), file),
     )
     _check_references(config, raw, file)
     return config
