@@ -12,7 +12,7 @@ from treemerge.app.send import records
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.errors import EXIT_OK
-from treemerge.store.records import STATES
+from treemerge.store.schema import STATES
 
 
 @click.command("prs")

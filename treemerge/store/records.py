@@ -8,6 +8,10 @@ Lost records would be worse than none: every pull not merged yet would be sent a
 So the file is never made over one that exists, and a marker beside it (records.marker)
 says the workspace has records: a records file that is then missing, empty or damaged is
 refused, never taken for the first run of a new workspace.
+
+The same file keeps the notices sent after a pull (merged replies, conflict notices:
+store/notices.py), under the same rules. A file of an older schema is brought to this
+one in place (store/schema.py), its pulls kept.
 """
 
 from __future__ import annotations
@@ -18,38 +22,34 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 from urllib.parse import quote
 
 from treemerge.core.errors import EXIT_USAGE, TreemergeError
+from treemerge.core.notice import Notice
 from treemerge.core.plain import as_dict
 from treemerge.failpoints import failpoint
 from treemerge.store.files import atomic_write
+from treemerge.store.notices import (
+    NoticeRecord,
+    NoticeState,
+    insert_notice,
+    joined,
+    notice_rows,
+    set_notice_state,
+    split,
+)
+from treemerge.store.schema import (
+    MIGRATION_2,
+    MIGRATIONS,
+    SCHEMA_1,
+    SCHEMA_ID,
+    Reply,
+    State,
+    migrate,
+    schema_of,
+)
 
-SCHEMA_ID = "treemerge-records-1"
-State = Literal["prepared", "sending", "sent", "failed", "merged", "superseded"]
-STATES: tuple[State, ...] = ("prepared", "sending", "sent", "failed", "merged", "superseded")
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS pulls (
-    id INTEGER PRIMARY KEY,
-    subsystem TEXT NOT NULL,
-    upstream TEXT NOT NULL,
-    base TEXT NOT NULL,
-    head TEXT NOT NULL,
-    tag TEXT NOT NULL,
-    message_id TEXT NOT NULL UNIQUE,
-    state TEXT NOT NULL CHECK (state IN ({", ".join(repr(s) for s in STATES)})),
-    method TEXT NOT NULL DEFAULT '',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    sent REAL,
-    delivered_to TEXT NOT NULL DEFAULT '',
-    error TEXT NOT NULL DEFAULT '',
-    UNIQUE (subsystem, upstream, head)
-);
-"""
 MARKER_SUFFIX = ".marker"
 MARKER_TEXT = """\
 {name} beside this file holds this workspace's pull-request records (treemerge).
@@ -83,12 +83,20 @@ class PullRecord(NamedTuple):
     sent: float | None
     delivered_to: str
     error: str
+    subject: str
+    sender: str  # the `from` it was sent with ("": the delivery default)
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    url: str  # where its tag can be fetched
+    reply: Reply
+    partial: str  # "2 of 5 commits upstream" when only some of its commits arrived
 
     def as_dict(self) -> dict[str, object]:
         return as_dict(self)
 
 
 COLUMNS = PullRecord._fields
+_SELECT = "SELECT " + ", ".join(f'"{name}"' for name in COLUMNS) + " FROM pulls"  # noqa: S608 - fixed names
 
 
 class Records:
@@ -118,25 +126,47 @@ class Records:
         self._db.execute("COMMIT")
 
     def _rows(self, where: str = "", params: tuple[object, ...] = ()) -> list[PullRecord]:
-        query = f"SELECT {', '.join(COLUMNS)} FROM pulls {where}"  # noqa: S608 - fixed text
-        return [PullRecord(*row) for row in self._db.execute(query, params)]
+        rows = self._db.execute(f"{_SELECT} {where}", params)
+        return [_pull(row) for row in rows]
 
     def prepare(
-        self, *, subsystem: str, upstream: str, base: str, head: str, tag: str, message_id: str
+        self,
+        *,
+        subsystem: str,
+        upstream: str,
+        base: str,
+        head: str,
+        tag: str,
+        message_id: str,
+        **sent_as: str | tuple[str, ...],
     ) -> PullRecord:
-        """The record of this pull (subsystem, upstream, head): the existing one, or new."""
-        now = time.time()
+        """The record of this pull (subsystem, upstream, head): the existing one, or new.
+        `sent_as` is what it is sent as (subject, sender, to, cc, url), kept for its
+        merged reply."""
+        unknown = set(sent_as) - {"subject", "sender", "to", "cc", "url"}
+        if unknown:
+            raise ValueError(f"no such record field: {', '.join(sorted(unknown))}")
+        row = {
+            "subsystem": subsystem,
+            "upstream": upstream,
+            "base": base,
+            "head": head,
+            "tag": tag,
+            "message_id": message_id,
+            "state": "prepared",
+            "created": time.time(),
+            "updated": time.time(),
+            **{name: _column(value) for name, value in sent_as.items()},
+        }
+        names, marks = ", ".join(f'"{name}"' for name in row), ", ".join("?" * len(row))
         with self._transaction():
             found = self._rows(
                 "WHERE subsystem=? AND upstream=? AND head=?", (subsystem, upstream, head)
             )
             if found:
                 return found[0]
-            self._db.execute(
-                "INSERT INTO pulls (subsystem, upstream, base, head, tag, message_id, state, "
-                "created, updated) VALUES (?, ?, ?, ?, ?, ?, 'prepared', ?, ?)",
-                (subsystem, upstream, base, head, tag, message_id, now, now),
-            )
+            query = f"INSERT INTO pulls ({names}) VALUES ({marks})"  # noqa: S608 - names checked
+            self._db.execute(query, tuple(row.values()))
             return self._rows("WHERE message_id=?", (message_id,))[0]
 
     def update(self, record_id: int, state: State, **fields: object) -> PullRecord:
@@ -144,8 +174,8 @@ class Records:
         unknown = set(fields) - set(COLUMNS)
         if unknown:
             raise ValueError(f"no such record field: {', '.join(sorted(unknown))}")
-        sets = ["state=?", "updated=?"] + [f"{name}=?" for name in fields]
-        values: list[object] = [state, time.time(), *fields.values()]
+        sets = ["state=?", "updated=?"] + [f'"{name}"=?' for name in fields]
+        values: list[object] = [state, time.time(), *map(_column, fields.values())]
         if state == "sending":
             sets.append("attempts=attempts+1")
         if state == "sent":
@@ -156,6 +186,15 @@ class Records:
             query = f"UPDATE pulls SET {', '.join(sets)} WHERE id=?"  # noqa: S608 - names checked
             self._db.execute(query, (*values, record_id))
         return self._rows("WHERE id=?", (record_id,))[0]
+
+    def set_reply(self, record_id: int, reply: Reply, *, partial: str | None = None) -> None:
+        """Note whether a merged reply is owed for a pull (and how much of a pull not
+        merged arrived upstream), its state unchanged."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE pulls SET reply=?, partial=COALESCE(?, partial) WHERE id=?",
+                (reply, partial, record_id),
+            )
 
     def supersede(self, subsystem: str, upstream: str, keep: int) -> None:
         """Older pulls of the subsystem that were sent and not merged are superseded."""
@@ -177,10 +216,42 @@ class Records:
         rows = self._rows("WHERE subsystem=? AND tag=? ORDER BY id DESC LIMIT 1", (subsystem, tag))
         return rows[0] if rows else None
 
+    def pull_by_tag(self, tag: str) -> PullRecord | None:
+        """The latest pull request sent under `tag`, whatever its subsystem."""
+        rows = self._rows("WHERE tag=? ORDER BY id DESC LIMIT 1", (tag,))
+        return rows[0] if rows else None
+
     def all(self, state: str | None = None) -> list[PullRecord]:
         if state is None:
             return self._rows("ORDER BY id")
         return self._rows("WHERE state=? ORDER BY id", (state,))
+
+    def prepare_notice(
+        self, notice: Notice, *, message_id: str, in_reply_to: str | None
+    ) -> NoticeRecord:
+        """The record of `notice` by its key: the one recorded (its text as first
+        rendered), or a new one, prepared."""
+        with self._transaction():
+            if not self.notice(notice.key):
+                insert_notice(self._db, notice, message_id=message_id, in_reply_to=in_reply_to)
+        found = self.notice(notice.key)
+        assert found is not None
+        return found
+
+    def update_notice(self, record_id: int, state: NoticeState, **fields: object) -> NoticeRecord:
+        """Move a notice to `state`, with `method`, `delivered_to` or `error`."""
+        with self._transaction():
+            set_notice_state(self._db, record_id, state, fields)
+        return notice_rows(self._db, "WHERE id=?", (record_id,))[0]
+
+    def notice(self, key: str) -> NoticeRecord | None:
+        rows = notice_rows(self._db, "WHERE key=?", (key,))
+        return rows[0] if rows else None
+
+    def notices(self, state: str | None = None) -> list[NoticeRecord]:
+        if state is None:
+            return notice_rows(self._db, "ORDER BY id")
+        return notice_rows(self._db, "WHERE state=? ORDER BY id", (state,))
 
     def close(self) -> None:
         self._db.close()
@@ -224,7 +295,9 @@ def _create(path: Path) -> None:
     db = sqlite3.connect(temporary, isolation_level=None)
     try:
         db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)  # (no one sees the file before it is whole)
+        db.executescript(SCHEMA_1)  # (no one sees the file before it is whole)
+        for statement in MIGRATION_2:
+            db.execute(statement)
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_ID,))
     finally:
         db.close()
@@ -273,7 +346,21 @@ def _check(db: sqlite3.Connection, path: Path) -> None:
     if not {"meta", "pulls"} <= tables:
         shown = ", ".join(sorted(tables)) or "none"
         raise StoreError(_unusable(path, f"a database, but not treemerge's: tables {shown}"))
-    row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-    if row is None or row[0] != SCHEMA_ID:
-        found = "none" if row is None else repr(row[0])
+    schema = schema_of(db)
+    if schema in MIGRATIONS:
+        migrate(db)
+    elif schema != SCHEMA_ID:
+        found = "none" if schema is None else repr(schema)
         raise StoreError(f"{path}: records of schema {found}, this treemerge reads {SCHEMA_ID!r}")
+
+
+def _pull(row: tuple[object, ...]) -> PullRecord:
+    values = dict(zip(COLUMNS, row, strict=True))
+    for name in ("to", "cc"):
+        values[name] = split(str(values[name]))
+    return PullRecord(**values)  # type: ignore[arg-type]
+
+
+def _column(value: object) -> object:
+    """A value as stored: a list one item per line."""
+    return joined(value) if isinstance(value, tuple) else value
