@@ -6,16 +6,20 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from treemerge.app.project import Project
 from treemerge.app.request_pull import message_id
 from treemerge.core.errors import GitError, Refused
 from treemerge.core.people import email_of
 from treemerge.core.pullreq import PullRequest
-from treemerge.deliver import DeliveryError, PullMessage, forge_branch
+from treemerge.deliver import DeliveryError, Mail, PullMessage, forge_branch
 from treemerge.failpoints import failpoint
 from treemerge.store.files import atomic_write
 from treemerge.store.records import PullRecord, Records, has_records
+
+if TYPE_CHECKING:
+    from treemerge.deliver.forge_notice import NoticeClient
 
 RECORDS_FILE = "records.db"
 PULLS_DIR = "pulls"
@@ -53,6 +57,11 @@ def send_pull(project: Project, pull: PullRequest, *, method: str | None = None)
             head=pull.head,
             tag=pull.tag,
             message_id=message.message_id,
+            subject=message.subject,
+            sender=message.sender or "",
+            to=message.to,
+            cc=message.cc,
+            url=message.url,
         )
         if record.state in ("sent", "merged"):
             return SendOutcome(record, already_sent=True)
@@ -82,7 +91,6 @@ def pull_message(project: Project, pull: PullRequest, store: Records) -> PullMes
     if sub:
         cc += [*sub.lists, *sub.maintainers]
     sender = config.delivery.get("from")
-    domain = (email_of(sender) or "").rpartition("@")[2] if sender else ""
     previous = store.latest(pull.subsystem)
     in_reply_to = None
     if previous is not None and previous.head != pull.head:
@@ -102,9 +110,16 @@ def pull_message(project: Project, pull: PullRequest, store: Records) -> PullMes
         sender=sender,
         to=tuple(to),
         cc=tuple(dict.fromkeys(c for c in cc if c not in to)),
-        message_id=message_id(pull, domain or "treemerge.invalid"),
+        message_id=message_id(pull, mail_domain(project)),
         in_reply_to=in_reply_to,
     )
+
+
+def mail_domain(project: Project) -> str:
+    """The domain of the Message-Ids treemerge makes: the sender's, from [delivery]."""
+    sender = project.config.delivery.get("from")
+    domain = (email_of(sender) or "").rpartition("@")[2] if sender else ""
+    return domain or "treemerge.invalid"
 
 
 def deliver(project: Project, pull: PullRequest, message: PullMessage, method: str) -> str:
@@ -112,14 +127,19 @@ def deliver(project: Project, pull: PullRequest, message: PullMessage, method: s
     if method == "none":
         return str(write_files(project.workspace.workspace / PULLS_DIR, pull))
     if method == "email":
-        from treemerge.deliver.email import send_email, smtp_settings  # noqa: PLC0415
-        from treemerge.gitio.config import read_git_config  # noqa: PLC0415
-
-        settings = smtp_settings(project.config.delivery, read_git_config(), os.environ)
-        return send_email(message, settings)
+        return send_mail(project, message)
     if method in ("github", "gitea"):
         return _to_forge(method, project, pull, message)
     raise DeliveryError(f"unknown delivery method {method!r}", retryable=False)
+
+
+def send_mail(project: Project, message: Mail) -> str:
+    """`message` sent by SMTP as [delivery] and the user's git config say; its Message-Id."""
+    from treemerge.deliver.email import send_email, smtp_settings  # noqa: PLC0415
+    from treemerge.gitio.config import read_git_config  # noqa: PLC0415
+
+    settings = smtp_settings(project.config.delivery, read_git_config(), os.environ)
+    return send_email(message, settings)
 
 
 def write_files(directory: Path, pull: PullRequest) -> Path:
@@ -135,21 +155,28 @@ def write_files(directory: Path, pull: PullRequest) -> Path:
     return directory / f"{pull.tag}.txt"
 
 
-def _to_forge(kind: str, project: Project, pull: PullRequest, message: PullMessage) -> str:
-    from treemerge.deliver.forge import ForgeClient, forge_settings  # noqa: PLC0415
+def forge_client(project: Project, kind: str, subsystem: str) -> NoticeClient:
+    """A client for forge `kind` as [delivery] says, to the pull requests of
+    `subsystem` (opened from its `forge-fork`)."""
+    from treemerge.deliver.forge import forge_settings  # noqa: PLC0415
     from treemerge.deliver.forge_auth import resolve_credential  # noqa: PLC0415
+    from treemerge.deliver.forge_notice import NoticeClient  # noqa: PLC0415
 
-    sub = project.config.subsystem(message.subsystem)
+    sub = project.config.subsystem(subsystem)
     fork = sub.forge_fork if sub else None
     settings = forge_settings(kind, project.config.delivery, fork=fork)
     attempts = project.config.delivery.get("attempts")
     if attempts:
         settings = replace(settings, max_attempts=int(attempts))
     credential = resolve_credential(settings, os.environ)
+    return NoticeClient(settings, credential, budget=project.retry_budget)
+
+
+def _to_forge(kind: str, project: Project, pull: PullRequest, message: PullMessage) -> str:
     # The whole text, for a body the forge's limit cuts (the body says where it is).
     kept = write_files(project.workspace.workspace / PULLS_DIR, pull).with_suffix(".md")
     _push_forge_branch(project, message)
-    client = ForgeClient(settings, credential, budget=project.retry_budget)
+    client = forge_client(project, kind, message.subsystem)
     try:
         return client.deliver(message, kept_at=kept.relative_to(project.root).as_posix()).url
     finally:

@@ -32,6 +32,7 @@ COMMANDS = {
     "check": ("treemerge.cli.check", "check_command"),
     "request-pull": ("treemerge.cli.request_pull", "request_pull_command"),
     "prs": ("treemerge.cli.prs", "prs_command"),
+    "notices": ("treemerge.cli.notices", "notices_command"),
     "review": ("treemerge.cli.review", "review_command"),
     "merge": ("treemerge.cli.review", "merge_command"),
     "audit": ("treemerge.cli.review", "audit_command"),

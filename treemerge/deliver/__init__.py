@@ -1,9 +1,11 @@
-"""Delivery of pull requests: email (smtplib) and forges (requests). The only network
-code besides git. Delivery functions take a PullMessage and never print."""
+"""Delivery of pull requests and notices: email (smtplib) and forges (requests). The
+only network code besides git. Delivery functions take a PullMessage or a
+NoticeMessage and never print."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from treemerge.core.errors import EXIT_FAILURE, TreemergeError
 
@@ -32,6 +34,42 @@ class PullMessage:
     cc: tuple[str, ...]
     message_id: str  # "<...@...>", deterministic per pull: a resend reuses it
     in_reply_to: str | None = None  # earlier message of the same pull, for threading
+
+
+@dataclass(frozen=True)
+class NoticeMessage:
+    """Everything a delivery method needs to send one notice (a merged reply, a
+    conflict notice): its text as recorded, so a resend after a crash is the same."""
+
+    subsystem: str  # what it is about (the first tree it names), for messages
+    subject: str  # escaped for a header already
+    body_text: str
+    sender: str | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    message_id: str  # "<...@...>", derived from the notice's key
+    in_reply_to: str | None = None  # the message it answers (its thread)
+
+
+class Mail(Protocol):
+    """What an email is made of: a PullMessage or a NoticeMessage."""
+
+    @property
+    def subsystem(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body_text(self) -> str: ...
+    @property
+    def sender(self) -> str | None: ...
+    @property
+    def to(self) -> tuple[str, ...]: ...
+    @property
+    def cc(self) -> tuple[str, ...]: ...
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def in_reply_to(self) -> str | None: ...
 
 
 # The branch of its own a forge pull request is opened from, in the head repository:

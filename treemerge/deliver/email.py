@@ -1,4 +1,4 @@
-"""Pull requests sent by email: SMTP settings, the RFC 5322 message, and sending it.
+"""Pull requests and notices sent by email: SMTP settings, the RFC 5322 message, and sending it.
 
 Header values are built from text treemerge does not control (commit subjects, names
 from maintainer lists), so every one of them is made safe before the email library
@@ -26,7 +26,7 @@ from typing import Literal
 
 from treemerge.core.config import DeliveryConfig
 from treemerge.core.escape import escape_text, has_unsafe
-from treemerge.deliver import DeliveryError, PullMessage
+from treemerge.deliver import DeliveryError, Mail
 
 Encryption = Literal["none", "ssl", "tls"]
 ENCRYPTIONS: tuple[Encryption, ...] = ("none", "ssl", "tls")
@@ -121,9 +121,9 @@ def _git_identity(git: Mapping[str, str]) -> str | None:
 
 
 def build_email(
-    message: PullMessage, *, sender: str | None = None, date: datetime | None = None
+    message: Mail, *, sender: str | None = None, date: datetime | None = None
 ) -> EmailMessage:
-    """The pull request as an RFC 5322 message (email.policy.SMTP: CRLF line ends).
+    """The pull request (or notice) as an RFC 5322 message (email.policy.SMTP: CRLF line ends).
 
     From is `message.sender`, else `sender`; Date is `date` (naive means local time),
     else now. Every header value made from the message is one line without control
@@ -137,7 +137,7 @@ def build_email(
 
 
 def _compose(
-    message: PullMessage, sender: str | None, date: datetime | None
+    message: Mail, sender: str | None, date: datetime | None
 ) -> tuple[EmailMessage, Address, list[Address]]:
     """The message, its sender and its recipients (To then Cc)."""
     from_text = message.sender or sender
@@ -149,7 +149,7 @@ def _compose(
     to = [_address(text) for text in message.to]
     cc = [_address(text) for text in message.cc]
     if not to:
-        raise DeliveryError(f"{message.subsystem}: the pull request has no To:", retryable=False)
+        raise DeliveryError(f"{message.subsystem}: the message has no To:", retryable=False)
     when = date or datetime.now()
     mail = EmailMessage(policy=email.policy.SMTP)
     mail["From"] = author
@@ -233,8 +233,8 @@ def _reads_back(parsed: Message, names: list[str], subject: str) -> bool:
     return safe == names and str(parsed["Subject"]).split() == subject.split()
 
 
-def send_email(message: PullMessage, settings: SmtpSettings) -> str:
-    """Send the pull request through the SMTP server to its To and Cc; return its
+def send_email(message: Mail, settings: SmtpSettings) -> str:
+    """Send the pull request (or notice) through the SMTP server to its To and Cc; return its
     Message-ID. The message is accepted for every recipient, or DeliveryError says
     what failed and where (never the password), `retryable` when trying again later
     may work (no connection, timeouts, 4xx replies, a dropped connection).

@@ -334,22 +334,24 @@ class ForgeClient:
         pulls = [
             p
             for p in self._open_pulls(f"{owner}:{head}", base)
-            if _goes(p, owner=owner, repo=full, branch=head, base=base)
+            if pull_goes(p, owner=owner, repo=full, branch=head, base=base)
         ]
         marked = [p for p in pulls if marker in str(p.get("body") or "")]
         return (marked or pulls)[0] if pulls else None
 
-    def _open_pulls(self, head: str, base: str) -> Iterator[Json]:
+    def _open_pulls(self, head: str, base: str, state: str = "open") -> Iterator[Json]:
+        """The pull requests in `state` (open, or all) from `head` ("owner:branch") to
+        `base`, and with Gitea others too (the caller filters with pull_goes)."""
         path = self._path()
         if self.settings.kind == "github":
             # GitHub filters on the server: at most one open pull per head and base.
-            params = {"state": "open", "head": head, "base": base, "per_page": "100"}
+            params = {"state": state, "head": head, "base": base, "per_page": "100"}
             yield from self._answer(self._request("GET", path, params=params), list)
             return
         # Gitea's list filters on neither: read every page and filter here.
         seen = 0
         for page in range(1, MAX_PAGES + 1):
-            params = {"state": "open", "page": str(page), "limit": str(GITEA_PAGE_SIZE)}
+            params = {"state": state, "page": str(page), "limit": str(GITEA_PAGE_SIZE)}
             response = self._request("GET", path, params=params)
             pulls = self._answer(response, list)
             yield from pulls
@@ -513,7 +515,7 @@ class ForgeClient:
         return number
 
 
-def _goes(pull: Json, *, owner: str, repo: str | None, branch: str, base: str) -> bool:
+def pull_goes(pull: Json, *, owner: str, repo: str | None, branch: str, base: str) -> bool:
     """Whether `pull` goes from `branch` of repository `repo` (when known, else of
     `owner`'s fork) to `base`. Both forges give the branch as head "ref"; Gitea gives
     refs/pull/N/head once the branch is gone, but keeps the branch as "label". Logins
