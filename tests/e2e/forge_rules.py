@@ -1,11 +1,14 @@
-"""The fake forge's rules: what GitHub and Gitea accept and refuse for pull requests.
+"""The fake forge's rules: what GitHub and Gitea accept and refuse for pull requests
+and their comments.
 
 Each rule cites where it is documented: GitHub's REST reference
 (docs.github.com/en/rest/pulls/pulls, "Create a pull request" and "Update a pull
-request"; docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api for
-the shape of a 422) and Gitea's API (routers/api/v1/repo/pull.go, whose functions are
-named below; services/context/api.go for the shape of its errors; services/auth for
-its Authorization schemes). The rules run under the server's lock.
+request", whose `state` closes one; docs.github.com/en/rest/issues/comments, "List
+issue comments" and "Create an issue comment", a pull request being an issue;
+docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api for the shape
+of a 422) and Gitea's API (routers/api/v1/repo/pull.go and issue_comment.go, whose
+functions are named below; services/context/api.go for the shape of its errors;
+services/auth for its Authorization schemes). The rules run under the server's lock.
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ class Repo:
 
 
 @dataclass
+class Comment:
+    id: int
+    body: str
+    poster: str
+
+
+@dataclass
 class Pull:
     number: int
     repo: str  # the base repository's full name
@@ -58,6 +68,7 @@ class Pull:
     poster: str
     state: str = "open"
     sha: str | None = None  # the head commit last seen
+    comments: list[Comment] = field(default_factory=list)
 
     @property
     def head_owner(self) -> str:
@@ -136,6 +147,8 @@ class Rules:
 
     def route(self, flavour: str, method: str, path: str, recorded: Any, login: str) -> Answer:
         parts = path.strip("/").split("/")
+        if len(parts) == 6 and parts[0] == "repos" and parts[3:6:2] == ["issues", "comments"]:
+            return self._comments(flavour, method, parts, recorded, login)
         shape = len(parts) in (4, 5) and parts[0] == "repos" and parts[3] == "pulls"
         base = self.repo(f"{parts[1]}/{parts[2]}") if shape else None
         number = int(parts[4]) if len(parts) == 5 and parts[4].isdigit() else None
@@ -151,6 +164,36 @@ class Rules:
         if method == "PATCH":
             return self._edit(flavour, base, pull, body, login)
         return 200, {}, self._view(flavour, pull)
+
+    def _comments(
+        self, flavour: str, method: str, parts: list[str], recorded: Any, login: str
+    ) -> Answer:
+        """An issue's comments: GitHub's "List issue comments" (paged: per_page at most
+        100, page) and "Create an issue comment" (201; `body` required, else 422);
+        Gitea's issueGetComments (the whole list) and issueCreateComment (201; 422
+        "[Body]: Required"). A pull request is an issue of the same number; an issue
+        that is not there is 404 (this fake keeps no other issues)."""
+        base = self.repo(f"{parts[1]}/{parts[2]}")
+        pulls = self._pulls.get((flavour, base.full_name), []) if base else []
+        pull = next((p for p in pulls if str(p.number) == parts[4]), None)
+        if base is None or base.gone or pull is None:
+            return 404, {}, {"message": "Not Found"}
+        if method == "GET":
+            shown = pull.comments
+            if flavour == "github":
+                size = min(int(recorded.query.get("per_page", "30")), 100)
+                page = int(recorded.query.get("page", "1"))
+                shown = shown[(page - 1) * size : page * size]
+            return 200, {}, [_comment_view(flavour, pull, c) for c in shown]
+        body = (recorded.body or {}).get("body")
+        if not body:
+            if flavour == "github":
+                return github_invalid({"resource": "IssueComment", "code": "missing_field",
+                                       "field": "body"})  # fmt: skip
+            return gitea_error(422, "[Body]: Required")
+        comment = Comment(sum(len(p.comments) for p in pulls) + 1, str(body), login)
+        pull.comments.append(comment)
+        return 201, {}, _comment_view(flavour, pull, comment)
 
     def _list(self, flavour: str, pulls: list[Pull], recorded: Any) -> Answer:
         query = recorded.query
@@ -264,6 +307,14 @@ class Rules:
         too_long = _too_long(flavour, body)
         if too_long is not None:
             return too_long
+        # GitHub: `state` "open" or "closed" (422 otherwise); Gitea (EditPullRequest):
+        # "closed" closes, "open" reopens.
+        if body.get("state", pull.state) not in ("open", "closed"):
+            if flavour == "github":
+                return github_invalid({"resource": "PullRequest", "field": "state",
+                                       "code": "invalid"})  # fmt: skip
+            return gitea_error(422, "[State]: invalid")
+        pull.state = body.get("state", pull.state)
         pull.title = body.get("title", pull.title)
         pull.body = body.get("body", pull.body)
         # Gitea's edit answers 201 ("TODO this should be 200, not 201").
@@ -359,6 +410,17 @@ def _forks(repo: Repo, base: Repo, owner: str) -> bool:
     """Whether `repo` is `owner`'s fork of `base`."""
     fork_of = (repo.fork_of or "").lower()
     return repo.owner.lower() == owner.lower() and fork_of == base.full_name.lower()
+
+
+def _comment_view(flavour: str, pull: Pull, comment: Comment) -> dict[str, Any]:
+    kind = "pull" if flavour == "github" else "pulls"
+    return {
+        "id": comment.id,
+        "html_url": f"https://{flavour}.example/{pull.repo}/{kind}/{pull.number}"
+        f"#issuecomment-{comment.id}",
+        "body": comment.body,
+        "user": {"login": comment.poster},
+    }
 
 
 def _repo_view(repo: Repo) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 It fakes the forges' published REST API for pull requests, because no real forge can
 run here: GitHub's "Pulls" endpoints (docs.github.com/en/rest/pulls/pulls: list, get,
-create and update a pull request) at the root, and Gitea's API v1 "repository" pull
+create and update a pull request; docs.github.com/en/rest/issues/comments: list and
+create a pull request's comments) at the root, and Gitea's API v1 "repository" pull
 endpoints (repoListPullRequests, repoGetPullRequest, repoCreatePullRequest,
-repoEditPullRequest; routers/api/v1/repo/pull.go) under /api/v1. It keeps the answers'
+repoEditPullRequest; routers/api/v1/repo/pull.go; issueGetComments and
+issueCreateComment, issue_comment.go) under /api/v1. It keeps the answers'
 documented shapes and status codes, checks each flavour's Authorization header, keeps
 pull requests in memory, records every request, and can be told to fail the next
 requests (5xx, rate limits, 422, 401, a slow answer).

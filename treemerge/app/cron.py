@@ -1,9 +1,10 @@
 """`cron`: one idempotent cycle for the scheduler.
 
-Lock, sync, then for every subsystem that is due by its schedule and has new pending
-work: check, request-pull (tag, push the tag), deliver, record; then `next` and
-`status`. Every step is one JSON line in the workspace log. A step that fails is
-reported and the others still run; the failed subsystem is retried on the next run.
+Lock, sync (then reply in the thread of each pull found merged), then for every
+subsystem that is due by its schedule and has new pending work: check, request-pull
+(tag, push the tag), deliver, record; then `next` and `status`. Every step is one
+JSON line in the workspace log. A step that fails is reported and the others still
+run; the failed subsystem (or reply) is retried on the next run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TextIO
 
 from treemerge.app.gc import gc, gc_due
 from treemerge.app.integration import build_next
+from treemerge.app.merged import send_merged_replies
 from treemerge.app.project import Project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
 from treemerge.app.send import records, records_kept, send_pull
@@ -40,9 +42,9 @@ REPORT_FILE = "next.html"
 class Step:
     """One line of the cron log."""
 
-    step: str  # sync | pull | next | status | gc
+    step: str  # sync | notify | pull | next | status | gc
     tree: str | None
-    status: str  # ok | sent | skipped | refused | failed | changed
+    status: str  # ok | sent | skipped | refused | failed | changed | merged | partial
     detail: str
     notable: bool = False  # worth a person's attention (printed with --quiet when new)
 
@@ -105,6 +107,7 @@ def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
         log = Logger(project.workspace.workspace / LOG_FILE, report)
         _sync(project, log)
         failpoint("after-sync")
+        _merged_replies(project, log)
         heads = project.workspace.tree_heads()  # one read: the pulls do not move them
         for sub in project.config.subsystems:
             _pull(project, sub.id, sub.schedule, now, log, heads=heads)
@@ -147,6 +150,26 @@ def _sync(project: Project, log: Logger) -> None:
     )
     for tag in result.merged:
         log(Step("sync", None, "merged", f"{tag} was merged upstream", notable=True))
+    for tag, arrived in result.partial:
+        detail = f"{tag} is partly merged: {arrived} (no merged reply)"
+        log(Step("sync", None, "partial", detail, notable=True))
+
+
+def _merged_replies(project: Project, log: Logger) -> None:
+    """The reply in the thread of each pull found merged (sent once)."""
+    try:
+        replied = send_merged_replies(project)
+    except TreemergeError as exc:
+        log(Step("notify", None, "failed", f"merged replies: {exc}", notable=True))
+        return
+    for pull, outcome in replied:
+        what = f"merged reply to {pull.tag}"
+        if outcome.failed:
+            detail = f"{what}: {outcome.record.error}"
+            log(Step("notify", pull.subsystem, "failed", detail, notable=True))
+        elif not outcome.already_sent:
+            detail = f"{what} -> {outcome.record.delivered_to}"
+            log(Step("notify", pull.subsystem, "sent", detail, notable=True))
 
 
 def _pull(

@@ -211,7 +211,11 @@ def _record_merged(project: Project, subsystem: str, head: str) -> None:
     store = records(project)
     try:
         for record in store.all():
-            if record.subsystem == subsystem and record.head == head and record.state != "merged":
-                store.update(record.id, "merged")
+            if record.subsystem != subsystem or record.head != head:
+                continue
+            if record.state not in ("merged", "superseded"):
+                # A pull that went out owes a reply, sent once the upstream has it.
+                owed = record.state == "sent" and project.config.notify.merged
+                store.update(record.id, "merged", reply="due" if owed else "")
     finally:
         store.close()

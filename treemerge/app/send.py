@@ -133,6 +133,18 @@ def deliver(project: Project, pull: PullRequest, message: PullMessage, method: s
     raise DeliveryError(f"unknown delivery method {method!r}", retryable=False)
 
 
+def default_sender(project: Project) -> str | None:
+    """Who a message goes from when it names no sender: [delivery]'s `from`, else the
+    user's git `sendemail.from` or identity (as for email); None when there is none."""
+    from treemerge.deliver.email import smtp_settings  # noqa: PLC0415
+    from treemerge.gitio.config import read_git_config  # noqa: PLC0415
+
+    try:
+        return smtp_settings(project.config.delivery, read_git_config(), os.environ).sender
+    except DeliveryError:  # settings that cannot send: only the sender was wanted
+        return project.config.delivery.get("from")
+
+
 def send_mail(project: Project, message: Mail) -> str:
     """`message` sent by SMTP as [delivery] and the user's git config say; its Message-Id."""
     from treemerge.deliver.email import send_email, smtp_settings  # noqa: PLC0415
@@ -196,28 +208,3 @@ def _push_forge_branch(project: Project, message: PullMessage) -> None:
             f"opened from: {exc.message}",
             retryable=True,
         ) from None
-
-
-def mark_merged(project: Project) -> list[PullRecord]:
-    """Pulls whose head the upstream now contains become `merged` (by reachability:
-    however and by whomever they were merged)."""
-    if not records_kept(project):
-        return []
-    store = records(project)
-    history = project.history()
-    heads = project.workspace.tree_heads()
-    changed = []
-    try:
-        for record in store.all():
-            if record.state == "merged":
-                continue
-            upstream = heads.get(record.upstream)
-            if (
-                upstream
-                and history.resolve(record.head)
-                and history.is_ancestor(record.head, upstream)
-            ):
-                changed.append(store.update(record.id, "merged"))
-    finally:
-        store.close()
-    return changed

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 
+from treemerge.app.merged import mark_merged
 from treemerge.app.project import Project, TrackedTree
-from treemerge.app.send import mark_merged
 from treemerge.core.errors import TreemergeError
 from treemerge.core.plain import as_dict
 from treemerge.gitio.workspace import MAIN, REVIEW_NOTES, FetchResult
@@ -30,6 +30,8 @@ class SyncReport:
     fetched: tuple[FetchResult, ...]
     failures: tuple[SyncFailure, ...]
     merged: tuple[str, ...] = ()  # pull request tags found merged upstream
+    # Pull request tags of which only some commits arrived upstream, with how many.
+    partial: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -39,6 +41,7 @@ class SyncReport:
             ],
             "failures": [as_dict(f) for f in self.failures],
             "merged": list(self.merged),
+            "partial": [{"tag": tag, "arrived": arrived} for tag, arrived in self.partial],
         }
 
 
@@ -80,8 +83,10 @@ def sync(
             project.workspace.write_commit_graph()
         with suppress(TreemergeError):
             learn_pending(project)
-    merged = tuple(r.tag for r in mark_merged(project))
-    return SyncReport(fetched, tuple(failures), merged)
+    found = mark_merged(project)
+    merged = tuple(r.tag for r in found.merged)
+    partial = tuple((r.tag, r.partial) for r in found.partial)
+    return SyncReport(fetched, tuple(failures), merged, partial)
 
 
 def _fetch_if_moved(

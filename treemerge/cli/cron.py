@@ -16,7 +16,13 @@ from treemerge.core.errors import EXIT_FAILURE, EXIT_OK
 from treemerge.store.files import atomic_write
 
 SEEN_FILE = "cron-seen.json"
-STYLE = {"failed": "bold red", "refused": "yellow", "sent": "green", "changed": "cyan"}
+STYLE = {
+    "failed": "bold red",
+    "refused": "yellow",
+    "sent": "green",
+    "changed": "cyan",
+    "partial": "yellow",
+}
 
 
 @click.command("cron")

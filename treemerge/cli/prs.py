@@ -19,7 +19,8 @@ from treemerge.store.schema import STATES
 @click.option("--state", type=click.Choice(STATES), help="Only pull requests in STATE.")
 @global_options
 def prs_command(state: str | None) -> int:
-    """The recorded pull requests, oldest first."""
+    """The recorded pull requests, oldest first; a pull of which only some commits
+    arrived upstream says so (partly merged: not merged)."""
     project = open_project(settings().config, Path.cwd())
     store = records(project)
     try:
@@ -38,4 +39,6 @@ def prs_command(state: str | None) -> int:
                 f"{when} attempts={row.attempts} {row.delivered_to or row.error}"
             )
         )
+        if row.partial and row.state == "sent":
+            out.print(safe(f"{'':<12} partly merged: {row.partial}", "yellow"))
     return EXIT_OK

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from treemerge.core.changes import CommitInfo, NetChange
 from treemerge.core.errors import RepositoryError
+from treemerge.core.replies import Arrival
 from treemerge.gitio.run import decode_path, git_call, run_git
 
 # Above this many paths, `git log` reads the whole range instead of taking pathspecs.
@@ -68,6 +69,28 @@ class History:
         args = ["merge-base", "--is-ancestor", ancestor, descendant]
         code, _ = git_call(args, cwd=self.path, where=str(self.path), ok=(0, 1))
         return code == 0
+
+    def bringing_commit(self, head: str, upstream: str) -> str:
+        """The commit of `upstream`'s first-parent history that brought `head` in (its
+        merge; `head` itself when the upstream moved to it, fast-forward). `head` must
+        be an ancestor of `upstream`. The first-parent commits descending from `head`
+        are the newest ones of that history: the oldest of them is the answer."""
+        out = self._git(
+            "rev-list", "--first-parent", "--ancestry-path", "--parents", f"{head}..{upstream}"
+        )
+        lines = out.decode("ascii").split("\n")
+        oldest = [line.split() for line in lines if line.strip()][-1:]
+        if not oldest or oldest[0][1:2] == [head]:
+            return head
+        return oldest[0][0]
+
+    def arrival(self, base: str, head: str, upstream: str) -> Arrival:
+        """How many of the commits `base..head` (merges aside) `upstream` has: the
+        same commits, or others with the same patch (`git cherry`'s patch ids)."""
+        total = int(self._git("rev-list", "--no-merges", "--count", f"{base}..{head}"))
+        marks = [line[:1] for line in self._git("cherry", upstream, head, base).split(b"\n")]
+        missing, picked = marks.count(b"+"), marks.count(b"-")
+        return Arrival(total, total - missing - picked, picked)
 
     def commit(self, sha: str) -> CommitInfo:
         found = self._log(["--no-walk", sha])

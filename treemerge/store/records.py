@@ -187,13 +187,16 @@ class Records:
             self._db.execute(query, (*values, record_id))
         return self._rows("WHERE id=?", (record_id,))[0]
 
-    def set_reply(self, record_id: int, reply: Reply, *, partial: str | None = None) -> None:
-        """Note whether a merged reply is owed for a pull (and how much of a pull not
-        merged arrived upstream), its state unchanged."""
+    def note(
+        self, record_id: int, *, reply: Reply | None = None, partial: str | None = None
+    ) -> None:
+        """Note whether a merged reply is owed for a pull (`reply`), or how much of a
+        pull not merged arrived upstream (`partial`); its state unchanged."""
         with self._transaction():
             self._db.execute(
-                "UPDATE pulls SET reply=?, partial=COALESCE(?, partial) WHERE id=?",
-                (reply, partial, record_id),
+                "UPDATE pulls SET reply=COALESCE(?, reply), partial=COALESCE(?, partial), "
+                "updated=? WHERE id=?",
+                (reply, partial, time.time(), record_id),
             )
 
     def supersede(self, subsystem: str, upstream: str, keep: int) -> None:

@@ -1,0 +1,94 @@
+"""Merged replies, the way kernel.org's pr-tracker-bot writes them, and the facts that
+decide them (pure: the facts are read by app/merged.py).
+
+A sent pull counts as merged when its head commit is in its upstream (reachable from
+the upstream's synced head), never because its base is. One of whose commits only some
+arrived, by the same commit or the same patch (cherry-picked, rebased), is partly
+merged: reported, and not answered as merged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import format_datetime
+from typing import NamedTuple
+
+from treemerge.core.escape import escape_keeping_lines, escape_text
+from treemerge.core.notice import Notice
+
+SIGNATURE = "-- \ntreemerge"
+
+
+class Arrival(NamedTuple):
+    """How much of a pull's work (its commits other than merges) is upstream."""
+
+    total: int
+    by_id: int  # the very commits
+    by_patch: int  # other commits with the same patch (git patch-id: cherry-picked)
+
+    @property
+    def arrived(self) -> int:
+        return self.by_id + self.by_patch
+
+    def describe(self) -> str:
+        """ "2 of 5 commits upstream (1 cherry-picked)"; "" when none arrived."""
+        if not self.arrived:
+            return ""
+        picked = f" ({self.by_patch} cherry-picked)" if self.by_patch else ""
+        return f"{self.arrived} of {self.total} commits upstream{picked}"
+
+
+class MergedPull(NamedTuple):
+    """What a merged reply says, and to whom: the pull as it was sent, and where it
+    went in."""
+
+    subsystem: str
+    tag: str
+    message_id: str  # the pull's: the reply is in its thread
+    subject: str  # the pull's subject ("" when not recorded: older records)
+    sender: str | None  # who sent it (the reply goes To them)
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    url: str  # where the tag was fetched from
+    sent: float  # when (Unix time)
+    upstream: str  # the upstream's id
+    upstream_url: str
+    merge_commit: str  # the upstream's first-parent commit that brought the head in
+
+
+def merged_key(message_id: str) -> str:
+    """The key of the merged reply to the pull whose Message-Id is `message_id`."""
+    return f"merged:{message_id}"
+
+
+def merged_notice(pull: MergedPull) -> Notice:
+    """The reply in the pull's thread saying where it was merged: To its sender, Cc
+    whoever it went to."""
+    subject = pull.subject or f"[GIT PULL] {pull.tag}"
+    when = format_datetime(dt.datetime.fromtimestamp(pull.sent, dt.UTC))
+    body = "\n".join(
+        [
+            f"The pull request you sent on {when}:",
+            "",
+            f"> {pull.url} tags/{pull.tag}",
+            "",
+            f"has been merged into {pull.upstream}:",
+            f"{pull.upstream_url} {pull.merge_commit}",
+            "",
+            "Thank you!",
+            "",
+            SIGNATURE,
+        ]
+    )
+    to = (pull.sender,) if pull.sender else ()
+    return Notice(
+        kind="merged",
+        key=merged_key(pull.message_id),
+        trees=(pull.subsystem,),
+        subject=escape_text(f"Re: {' '.join(subject.split())}"),
+        body=escape_keeping_lines(body) + "\n",
+        to=to,
+        cc=tuple(c for c in dict.fromkeys((*pull.to, *pull.cc)) if c not in to),
+        reply_to_message=pull.message_id,
+        pull_tag=pull.tag,
+    )
