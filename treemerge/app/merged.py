@@ -53,7 +53,7 @@ def mark_merged(project: Project) -> MergeFindings:
             if record.head != record.base and history.is_ancestor(record.head, upstream):
                 owed = record.state == "sent" and project.config.notify.merged
                 merged.append(store.update(record.id, "merged", reply="due" if owed else ""))
-            elif record.state == "sent":
+            elif record.state == "sent" and history.resolve(record.base):
                 arrival = history.arrival(record.base, record.head, upstream).describe()
                 if arrival != record.partial:
                     store.note(record.id, partial=arrival)
