@@ -116,6 +116,8 @@ def test_subsystem_joins_the_maintainers_section_with_its_title() -> None:
         ("[main]\nurl = x\n[subsystem]\n", 3, "", 'expected [subsystem "id"]'),
         ("[main]\nurl = x\n[main]\nurl = y\n", 3, "", "appears twice"),
         ("[main\n", 1, "", "bad section header"),
+        ("[main]\nurl = x\n[integration]\nstale-after = a year\n", 4, "stale-after", "days"),
+        ("[main]\nurl = x\n[integration]\nstale-cycles = -1\n", 4, "stale-cycles", "from 0"),
     ],
 )
 def test_errors_name_file_line_and_key(text: str, line: int, key: str, words: str) -> None:
@@ -125,6 +127,13 @@ def test_errors_name_file_line_and_key(text: str, line: int, key: str, words: st
     assert (error.file, error.line, error.key) == ("conf/m.cfg", line, key)
     assert words in str(error)
     assert str(error).startswith(f"conf/m.cfg:{line}: ")
+
+
+def test_stale_settings_and_their_defaults() -> None:
+    assert parse_config("[main]\nurl = x\n").integration[3:] == (365, 10)
+    text = "[main]\nurl = x\n[integration]\nstale-after = 30\nstale-cycles = 0\n"
+    integration = parse_config(text).integration
+    assert (integration.stale_after, integration.stale_cycles) == (30, 0)
 
 
 def test_the_shipped_example_is_valid() -> None:

@@ -41,7 +41,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "repo",
         "attempts",
     ),
-    "integration": ("order", "test-command", "sandbox"),
+    "integration": ("order", "test-command", "sandbox", "stale-after", "stale-cycles"),
     "notify": NOTIFY_KEYS,
     "subsystem": (
         "title",
@@ -118,6 +118,10 @@ class IntegrationConfig(NamedTuple):
     order: tuple[str, ...] = ()
     test_command: str | None = None
     sandbox: str = "bubblewrap"  # one of SANDBOXES
+    # A tree is stale when its branch has not moved for `stale_after` days, or when
+    # `next` left it out `stale_cycles` runs in a row (0 turns either rule off).
+    stale_after: int = 365
+    stale_cycles: int = 10
 
 
 class ReviewConfig(NamedTuple):
@@ -297,7 +301,19 @@ def _integration(sections: list[RawSection], file: str) -> IntegrationConfig:
         order=values["order"].words() if "order" in values else (),
         test_command=command.text if command and command.text else None,
         sandbox=_choice(values, "sandbox", SANDBOXES, "bubblewrap", file),
+        stale_after=_count(values, "stale-after", 365, "days", file),
+        stale_cycles=_count(values, "stale-cycles", 10, "runs of next", file),
     )
+
+
+def _count(values: dict[str, Value], key: str, default: int, unit: str, file: str) -> int:
+    """A whole number from 0 (`key = N`), or `default` when the key is not set."""
+    value = values.get(key)
+    if value is None or not value.text:
+        return default
+    if not _is_number(value.text):
+        raise ConfigError(file, value.line, f"expected a whole number of {unit} from 0", key=key)
+    return int(value.text)
 
 
 def _subsystem(section: RawSection, file: str) -> SubsystemConfig:
