@@ -98,6 +98,13 @@ class History:
             raise RepositoryError(f"{sha}: not a commit of {self.path}")
         return found[0]
 
+    def commits(self, shas: Iterable[str]) -> dict[str, CommitInfo]:
+        """Each of `shas` that is a commit here, read by one `git log`."""
+        wanted = sorted({sha for sha in shas if sha and not sha.startswith("-")})
+        if not wanted:
+            return {}
+        return {info.sha: info for info in self._log(["--no-walk", *wanted])}
+
     def pending(
         self, upstream: str | None, head: str, *, topological: bool = True
     ) -> list[CommitInfo]:

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import IO, NamedTuple, NewType
@@ -106,8 +106,11 @@ class ObjectStore:
     the caller knows it from any id the repository gave it.
     """
 
-    def __init__(self, repo: Path, *, hash_length: int = 40) -> None:
+    def __init__(
+        self, repo: Path, *, hash_length: int = 40, env: Mapping[str, str] | None = None
+    ) -> None:
         self.repo = repo
+        self.env = env  # (for reading a trial merge's objects: `merge.scratch_objects`)
         self.use_hash_length(hash_length)
         self._trees: dict[Oid, TreeEntries] = {}
         self._commits: dict[str, Oid | None] = {}
@@ -125,7 +128,10 @@ class ObjectStore:
     def _reader(self) -> tuple[IO[bytes], IO[bytes]]:
         if self._process is None:
             self._process = start_git(
-                ["cat-file", "--batch-command", "--buffer"], cwd=self.repo, stderr=DEVNULL
+                ["cat-file", "--batch-command", "--buffer"],
+                cwd=self.repo,
+                stderr=DEVNULL,
+                env=self.env,
             )
         assert self._process.stdin is not None
         assert self._process.stdout is not None
