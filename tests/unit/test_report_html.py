@@ -154,6 +154,16 @@ def test_each_tree_says_how_it_merged_and_what_conflicts() -> None:
     assert not cards["ironic"].find("pre")  # no output, no empty box
 
 
+def test_a_stale_tree_is_marked_with_why() -> None:
+    why = "left out of next 10 runs in a row (stale-cycles = 10)"
+    doc = document(tree("zvm", stale=True, stale_why=why), tree("libvirt", stale=False))
+    cards = {card.find("h3")[0].text: card for card in parse(render_next_html(doc)).find("article")}
+
+    assert [b.text for b in cards["zvm"].find("span", "badge")] == ["merged", "stale"]
+    assert f"stale: {why}" in cards["zvm"].text
+    assert "stale" not in cards["libvirt"].text
+
+
 HOSTILE = document(
     tree(SCRIPT, merged=False, conflicts=[
         {"path": BREAKOUT, "owners": ["<b>OWNER</b>"], "with": ["</td></tr></table><iframe>"]},

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from treemerge.app.check import judge_range
+from treemerge.app.integration.notices import staleness
+from treemerge.app.integration.state import load_state
 from treemerge.app.project import Project, TrackedTree
 from treemerge.app.send import records, records_kept
 from treemerge.background import map_parallel
@@ -24,6 +27,7 @@ class TreeStatus:
     violations: int | None = None
     last_pull_request: dict[str, object] | None = None
     error: str | None = None
+    stale_why: str | None = None  # why the tree is stale (integration/notices.py)
 
     def as_dict(self, now: int) -> dict[str, object]:
         age = None if self.oldest_pending is None else (now - self.oldest_pending) // 86400
@@ -39,6 +43,8 @@ class TreeStatus:
             "violations": self.violations,
             "last_pull_request": self.last_pull_request,
             "error": self.error,
+            "stale": self.stale_why is not None,
+            "stale_why": self.stale_why,
         }
 
 
@@ -73,7 +79,14 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
 
     for (position, _, _), row in zip(judged, map_parallel(judge, judged), strict=True):
         rows[position] = row
-    return rows
+    stale = _stale(project, {tree.id: head for _, tree, head in judged})
+    return [replace(row, stale_why=stale.get(row.tree)) for row in rows]
+
+
+def _stale(project: Project, heads: dict[str, str]) -> dict[str, str | None]:
+    """Why each tree is stale, by its head's date and what `next` remembers."""
+    commits = project.history().commits(heads.values())
+    return staleness(project, heads, load_state(project), commits, int(time.time()))
 
 
 def _compile_ownership(project: Project, commit: str) -> None:

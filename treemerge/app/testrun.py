@@ -21,9 +21,15 @@ class TestRun:
     status: str  # passed | failed
     output: str  # the last lines of what it printed
     seconds: float
+    exit_status: int | None = None  # None: it did not run, or was stopped (timed out)
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": self.status, "output": self.output, "seconds": round(self.seconds, 2)}
+        return {
+            "status": self.status,
+            "output": self.output,
+            "seconds": round(self.seconds, 2),
+            "exit_status": self.exit_status,
+        }
 
 
 def run_test(
@@ -63,4 +69,4 @@ def run_test(
     if code is None:
         said.append(f"timed out after {timeout:.0f} s")
     status = "passed" if code == 0 else "failed"
-    return TestRun(status, "\n".join(said[-OUTPUT_LINES:]), seconds)
+    return TestRun(status, "\n".join(said[-OUTPUT_LINES:]), seconds, code)

@@ -145,7 +145,7 @@ def _render_status(rows: list[TreeStatus], now: int) -> None:
             _num(row.backmerges),
             violations,
             "-" if row.last_pull_request is None else str(row.last_pull_request.get("state", "")),
-            "",
+            safe(f"stale: {row.stale_why}", "yellow") if row.stale_why else "",
         )
     console().print(table)
 

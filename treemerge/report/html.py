@@ -59,6 +59,7 @@ class TreeView:
     conflicts: tuple[Conflict, ...]
     test_status: str | None
     test_output: str
+    stale_why: str = ""  # why the tree is stale ("" when it is not)
 
 
 def render_next_html(document: Mapping[str, Any]) -> str:
@@ -175,6 +176,7 @@ def _tree_view(tree: Mapping[str, Any]) -> TreeView:
         conflicts=tuple(_conflict(conflict) for conflict in tree.get("conflicts") or ()),
         test_status=str(test["status"]) if test.get("status") else None,
         test_output=str(test.get("output") or ""),
+        stale_why=str(tree.get("stale_why") or "") if tree.get("stale") else "",
     )
 
 

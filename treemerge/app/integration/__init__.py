@@ -21,6 +21,7 @@ import time
 from typing import TYPE_CHECKING
 
 from treemerge.app.integration.matrix import Matrix
+from treemerge.app.integration.notices import Found, decide
 from treemerge.app.integration.outcome import NOT_SYNCED, Collision, NextResult, TreeOutcome
 from treemerge.app.integration.reads import Start
 from treemerge.app.integration.state import STATE_FILE, changes, load_state, save_state, strings
@@ -73,6 +74,7 @@ def build_next(
         pairs = matrix.conflicts()
     finally:
         start.close()
+    found = Found(pairs, run.onto, run.failed_at, command)
     names = tuple(heads)
     cells = tuple(
         tuple(len(pairs.get(frozenset((a, b)), ())) if a != b else 0 for b in names) for a in names
@@ -80,7 +82,8 @@ def build_next(
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     result = NextResult(upstream, base, current.commit, tuple(outcomes), names, cells, stamp)
     result = result._replace(changes=changes(previous, result))
-    save_state(project, result, run.good, run.tested, run.trivial)
+    result, remember = decide(project, result, found, previous)
+    save_state(project, result, run.good, run.tested, run.trivial, notices=remember)
     return result
 
 

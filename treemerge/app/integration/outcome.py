@@ -8,6 +8,7 @@ from treemerge.core.plain import as_dict
 
 if TYPE_CHECKING:
     from treemerge.app.testrun import TestRun
+    from treemerge.core.notice import Notice
 
 NOT_SYNCED = "never synced: run `treemerge sync`"
 
@@ -31,6 +32,8 @@ class TreeOutcome(NamedTuple):
     conflicts: tuple[Collision, ...] = ()
     test: TestRun | None = None
     problem: str | None = None  # why it could not be merged at all (no conflict to show)
+    stale: bool = False  # not moved for [integration] stale-after days, or left out too long
+    stale_why: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return as_dict(self)
@@ -45,6 +48,8 @@ class NextResult(NamedTuple):
     cells: tuple[tuple[int, ...], ...]
     generated: str
     changes: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()  # every notice in effect (core/notices_next.py)
+    new_notices: tuple[str, ...] = ()  # the keys of those an earlier run did not have
 
     @property
     def left_out(self) -> tuple[str, ...]:
@@ -59,4 +64,14 @@ class NextResult(NamedTuple):
             "trees": [t.as_dict() for t in self.trees],
             "matrix": {"trees": list(self.matrix_trees), "cells": [list(r) for r in self.cells]},
             "changes": list(self.changes),
+            "notices": [
+                {
+                    "kind": n.kind,
+                    "key": n.key,
+                    "trees": list(n.trees),
+                    "subject": n.subject,
+                    "new": n.key in self.new_notices,
+                }
+                for n in self.notices
+            ],
         }

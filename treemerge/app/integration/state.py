@@ -83,9 +83,14 @@ def save_state(
     good: dict[str, str],
     tested: dict[str, dict[str, object]],
     trivial: set[str],
+    *,
+    notices: dict[str, object],
 ) -> None:
+    """next.json: what this run leaves for the next (`notices`: what the notices
+    remember, see integration/notices.py)."""
     keep = dict(list(tested.items())[-200:])  # recent verdicts are enough
     state = {
+        **notices,
         "result": result.result,
         "good_heads": good,
         "tested": keep,

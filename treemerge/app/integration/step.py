@@ -75,6 +75,8 @@ class Run:
         self.merged: set[str] = set()  # pending commits merged so far
         self.trivial: set[str] = set()  # heads merged trivially
         self.conflicted: dict[str, tuple[str, ...]] = {}  # tree: its head's conflicts
+        self.onto: dict[str, str] = {}  # tree: the integration its head conflicted with
+        self.failed_at: dict[str, str] = {}  # tree: the head whose merge failed the test
         self.owners = Owners(project, self.base)
         self._carried: dict[str, dict[bytes, TreeEntry | None]] | None = None
         # Paths where the integration differs from the upstream (a superset): those of
@@ -102,9 +104,15 @@ class Run:
         key = f"{tree} {sandbox} {self.command}"
         known = self.tested.get(key)
         if known is not None:
-            return TestRun(str(known["status"]), str(known["output"]), 0.0)
+            code = known.get("exit_status")
+            status = code if isinstance(code, int) else None
+            return TestRun(str(known["status"]), str(known["output"]), 0.0, status)
         result = run_test(self.project.workspace.path, step, self.command, sandbox=sandbox)
-        self.tested[key] = {"status": result.status, "output": result.output}
+        self.tested[key] = {
+            "status": result.status,
+            "output": result.output,
+            "exit_status": result.exit_status,
+        }
         return result
 
     def _alone(self, head: str) -> dict[bytes, TreeEntry | None] | None:
@@ -196,6 +204,7 @@ class Run:
             if merged.conflicts:
                 if not is_fallback:
                     self.conflicted[tree] = merged.conflicts
+                    self.onto[tree] = current.commit
                     self.owners.start()
                 continue
             message = f"Merge {tree} into next\n"
@@ -203,7 +212,9 @@ class Run:
             step = self.store.write_commit(merged.tree, parents, message, INTEGRATION_SIGNATURE)
             test = self._test(merged.tree.hex(), step)
             if test is not None and test.status == "failed":
-                failed = failed or test
+                if failed is None:
+                    failed = test
+                    self.failed_at[tree] = candidate
                 continue
             self.good[tree] = candidate
             used = self.work.get(candidate)
