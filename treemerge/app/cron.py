@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from treemerge.app.gc import gc, gc_due
-from treemerge.app.integration import build_next
+from treemerge.app.integration import NextResult, build_next, notify_next
 from treemerge.app.merged import send_merged_replies
 from treemerge.app.project import Project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
@@ -259,6 +259,24 @@ def _integrate(project: Project, log: Logger) -> None:
     )
     for change in result.changes:
         log(Step("next", None, "changed", change, notable=True))
+    _notify(project, result, log)
+
+
+def _notify(project: Project, result: NextResult, log: Logger) -> None:
+    """next's notices delivered (each once, whatever the run: app/notify.py)."""
+    try:
+        outcomes = notify_next(project, result)
+    except TreemergeError as exc:
+        log(Step("notify", None, "failed", str(exc), notable=True))
+        return
+    for outcome in outcomes:
+        record = outcome.record
+        tree = record.trees[0] if len(record.trees) == 1 else None
+        said = f"{record.kind}: {record.subject}"
+        if outcome.failed:
+            log(Step("notify", tree, "failed", f"{said}: {record.error}", notable=True))
+        elif not outcome.already_sent:
+            log(Step("notify", tree, "sent", f"{said} -> {record.delivered_to}", notable=True))
 
 
 def _maintain(project: Project, log: Logger) -> None:

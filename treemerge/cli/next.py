@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from treemerge.app.integration import NextResult, TreeOutcome, build_next
+from treemerge.app.integration import NextResult, TreeOutcome, build_next, notify_next
 from treemerge.app.project import open_project
 from treemerge.cli.options import global_options, settings
-from treemerge.cli.output import check_writable, console, safe, write_file, write_json
+from treemerge.cli.output import check_writable, console, error, safe, write_file, write_json
 from treemerge.core.check import owner_list
-from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
+from treemerge.core.errors import EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,12 +42,15 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     fails the test command is left out, or its last good head is used, and reported
     with the conflicting paths, their owners and the trees it collides with; a
     pairwise conflict matrix covers every pair of trees. Exit 1 when a tree was left out.
+    Conflicts, test failures and stale trees are told to the trees' maintainers as
+    [notify] says, each once (3 when a notice cannot be delivered).
     With --quiet only what went wrong is printed: nothing when every tree merged.
     """
     if html is not None:
         check_writable(html)
     project = open_project(settings().config, Path.cwd())
     result = build_next(project, upstream=upstream, fallback=not no_fallback, run_tests=not no_test)
+    failed = [o.record for o in notify_next(project, result) if o.failed]
     document = result.as_dict()
     if html is not None:
         from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand
@@ -57,6 +60,10 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
         write_json(document)
     else:
         render(result, html, quiet=settings().quiet)
+    for record in failed:
+        error(f"cannot deliver the notice ({record.subject}): {record.error}")
+    if failed:
+        return EXIT_FAILURE
     return EXIT_FINDINGS if result.left_out else EXIT_OK
 
 

@@ -21,7 +21,7 @@ import time
 from typing import TYPE_CHECKING
 
 from treemerge.app.integration.matrix import Matrix
-from treemerge.app.integration.notices import Found, decide
+from treemerge.app.integration.notices import Found, decide, notify_next
 from treemerge.app.integration.outcome import NOT_SYNCED, Collision, NextResult, TreeOutcome
 from treemerge.app.integration.reads import Start
 from treemerge.app.integration.state import STATE_FILE, changes, load_state, save_state, strings
@@ -31,7 +31,15 @@ from treemerge.core.errors import UsageError
 if TYPE_CHECKING:
     from treemerge.app.project import Project
 
-__all__ = ["STATE_FILE", "Collision", "NextResult", "TreeOutcome", "build_next", "changes"]
+__all__ = [
+    "STATE_FILE",
+    "Collision",
+    "NextResult",
+    "TreeOutcome",
+    "build_next",
+    "changes",
+    "notify_next",
+]
 
 
 def build_next(

@@ -38,6 +38,7 @@ from treemerge.core.notices_next import (
 from treemerge.gitio.conflicts import conflicted_files
 
 if TYPE_CHECKING:
+    from treemerge.app.notify import NoticeOutcome
     from treemerge.app.project import Project
     from treemerge.core.matcher import OwnershipIndex
 
@@ -84,8 +85,33 @@ class Facts(NamedTuple):
 
 
 def addressing(project: Project) -> Addressing:
-    """Who hears of next's notices besides the trees' maintainers."""
-    return Addressing(top=project.config.main.to)
+    """Who hears of next's notices besides the trees' maintainers ([notify])."""
+    notify = project.config.notify
+    listed = (notify.conflicts_list,) if notify.conflicts_list else ()
+    return Addressing(top=project.config.main.to, cc=notify.cc, conflicts_list=listed)
+
+
+# The [notify] switch each kind of next's notices follows.
+SWITCHES = {"conflict": "conflicts", "resolved": "conflicts", "test-failure": "conflicts"}
+
+
+def next_notices(project: Project, result: NextResult) -> list[Notice]:
+    """The run's notices that [notify] wants sent: conflicts, their resolved replies and
+    test failures (`conflicts = yes`), stale trees (`stale = yes`). Every notice in
+    effect, not only the new ones: delivery sends each key once, and retries one whose
+    delivery failed."""
+    notify = project.config.notify
+    wanted = {kind for kind, switch in SWITCHES.items() if getattr(notify, switch)}
+    if notify.stale:
+        wanted.add("stale")
+    return [notice for notice in result.notices if notice.kind in wanted]
+
+
+def notify_next(project: Project, result: NextResult) -> list[NoticeOutcome]:
+    """Deliver the run's notices [notify] wants (`next_notices`), each once."""
+    from treemerge.app.notify import deliver_notices  # noqa: PLC0415 - delivery on demand
+
+    return deliver_notices(project, next_notices(project, result))
 
 
 def gather(project: Project, result: NextResult, found: Found) -> Facts:
