@@ -243,8 +243,8 @@ def staleness(
     for tree, head in heads.items():
         info = commits.get(head)
         seen_head, seen = moves.get(tree, ("", None))
-        seen_at = seen if seen and seen_head == head else 0
-        moved = max(info.time if info else 0, seen_at) or None
+        seen_at = seen if seen and seen_head == head else now
+        moved = max(info.time if info else 0, seen_at)
         found[tree] = stale_reason(
             now=now,
             moved=moved,
@@ -274,7 +274,8 @@ def _moves(value: object) -> dict[str, tuple[str, int | None]]:
 
 def run_counts(result: NextResult, previous: dict[str, object], now: int) -> dict[str, object]:
     """This run's counts for next.json: runs in a row each tree was left out, and
-    each tree's head with when it was first seen to move there (None: not seen move)."""
+    each tree's head with when a run first saw it there. A tree's branch is only known
+    to have been still since then: staleness is never judged on what no run saw."""
     left_before = _counts(previous.get("left_out_runs"))
     moves_before = _moves(previous.get("moves"))
     left_out = {t.subsystem: left_before.get(t.subsystem, 0) + 1 for t in result.trees}
@@ -284,10 +285,7 @@ def run_counts(result: NextResult, previous: dict[str, object], now: int) -> dic
         if not tree.head:
             continue
         head, seen = moves_before.get(tree.subsystem, (None, None))
-        if head is None:
-            moves[tree.subsystem] = [tree.head, None]
-        else:
-            moves[tree.subsystem] = [tree.head, seen if head == tree.head else now]
+        moves[tree.subsystem] = [tree.head, seen if head == tree.head and seen else now]
     return {"left_out_runs": left_out, "moves": moves}
 
 
