@@ -419,10 +419,19 @@ def test_next_html_shows_hostile_paths_and_test_output_as_text(
     text = "".join(page.text)
     assert "drivers/<script>alert(1)</script>.c" in text
     assert "drivers/\\x1b[2J\\x1b[31mred.c" in text  # a conflicting path
-    # `ls drivers` printed the names raw: the page shows them escaped.
+    # `ls drivers` printed the names raw...
     (drivers,) = [tree for tree in document["trees"] if tree["subsystem"] == "drivers"]
     assert "\x1b[2J\x1b[31mred.c" in drivers["test"]["output"]
-    shown_lines = {line.strip() for line in text.splitlines()}
+    # ... and when the test fails (a passing test's output is not on the page), the page
+    # shows them escaped.
+    failing = ("test-command = ls drivers\n", "test-command = ls drivers; false\n")
+    set_config(project, replace=[failing])
+    assert run(project, "next", "--html", str(page_file)).code == 1
+    html = page_file.read_text(encoding="utf-8")
+    assert_shown_safely(html)
+    page = parse_html(html)
+    assert not {"script", "img", "iframe", "object", "embed"} & set(page.tags)
+    shown_lines = {line.strip() for line in "".join(page.text).splitlines()}
     assert {"\\x1b[2J\\x1b[31mred.c", "<script>alert(1)<", "[bold red]x["} <= shown_lines
 
 

@@ -20,6 +20,8 @@ __all__ = ["chromium"]  # the session fixture, used below by name
 RED = (0xD9, 0x53, 0x4F)
 GREEN = (0x5C, 0xB8, 0x5C)
 GREY = (0xDC, 0xDC, 0xDC)
+# Tall enough to hold the matrix below the sections that lead the page.
+HEIGHT = 1800
 # A matrix cell is 40×40 pixels; the legend's swatches are 14×14. Between the two:
 MIN_CELL_AREA = 400
 
@@ -98,8 +100,9 @@ def shoot(chromium: Path, directory: Path) -> Image.Image:
     """The report of `document()` as Chromium shows it; the files stay in `directory`."""
     page = directory / "next.html"
     page.write_text(render_next_html(document()), encoding="utf-8")
-    image = Image.open(screenshot(chromium, page, directory / "next.png")).convert("RGB")
-    assert image.size == (1400, 1000)
+    png = screenshot(chromium, page, directory / "next.png", height=HEIGHT)
+    image = Image.open(png).convert("RGB")
+    assert image.size == (1400, HEIGHT)
     return image
 
 

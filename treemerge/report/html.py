@@ -44,7 +44,11 @@ class Row:
 class Conflict:
     path: str
     owners: str
-    conflicts_with: str
+    others: tuple[str, ...]  # the trees (or the upstream) it conflicts with
+
+    @property
+    def conflicts_with(self) -> str:
+        return ", ".join(self.others)
 
 
 @dataclass(frozen=True)
@@ -59,20 +63,62 @@ class TreeView:
     conflicts: tuple[Conflict, ...]
     test_status: str | None
     test_output: str
-    stale_why: str = ""  # why the tree is stale ("" when it is not)
+    problem: str  # why it could not be merged at all ("" when it could)
+    stale: str  # "" unless the document marks the tree stale: then why, or "stale"
+
+    @property
+    def test_failed(self) -> bool:
+        return self.test_status == "failed"
+
+    @property
+    def test_last_line(self) -> str:
+        """The last line the test command printed (often what went wrong)."""
+        lines = [line for line in LINE_BREAK.split(self.test_output) if line.strip()]
+        return lines[-1] if lines else ""
+
+    @property
+    def needs_look(self) -> bool:
+        """Whether there is more to say than one line: its head was not merged."""
+        return self.state != "merged" or bool(self.conflicts or self.problem) or self.test_failed
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A tree a person should look at, and why, in a few words."""
+
+    tree: TreeView
+    why: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two trees whose work conflicts; the paths are those the run named (the paths
+    where one tree's head met the other in the integration)."""
+
+    first: str
+    second: str
+    count: int
+    paths: tuple[Conflict, ...]
 
 
 def render_next_html(document: Mapping[str, Any]) -> str:
     """The report of one `next` run as a complete HTML page.
 
-    `document` is what `next --json` prints. The page needs nothing but itself: CSS is
-    inline, there is no JavaScript and no reference to any URL. Every string taken from
-    the document is shown as text: HTML-escaped, with control characters escaped.
-    Optional keys (`upstream`, `generated`, `changes`, a tree's `test`, …) may be absent.
+    `document` is what `next --json` prints. The page leads with what needs a person
+    (the trees left out or held back and why, what changed since the last run, failing
+    tests), then the conflicting pairs with their paths, the matrix over only the trees
+    that conflict, the trees that need a look, and every tree on one line: at
+    linux-next's 400 trees it stays small enough to read. It needs nothing but itself:
+    CSS is inline, there is no JavaScript and no reference to any URL. Every string
+    taken from the document is shown as text: HTML-escaped, with control characters
+    escaped. Optional keys (`upstream`, `generated`, `changes`, a tree's `test`,
+    `problem` or `stale`, …) may be absent.
     """
     trees = [_tree_view(tree) for tree in document.get("trees") or ()]
     matrix = document.get("matrix") or {}
     names = [str(name) for name in matrix.get("trees") or ()]
+    counts = _counts(len(names), matrix.get("cells") or ())
+    shown = [i for i, row in enumerate(counts) if any(c for j, c in enumerate(row) if j != i)]
     return (
         _environment()
         .get_template(TEMPLATE)
@@ -83,9 +129,14 @@ def render_next_html(document: Mapping[str, Any]) -> str:
             generated=str(document.get("generated") or ""),
             verdict=_verdict(trees),
             all_merged=all(tree.state != "left-out" for tree in trees),
+            attention=_attention(trees),
             changes=[str(change) for change in document.get("changes") or ()],
-            names=names,
-            rows=_matrix_rows(names, matrix.get("cells") or ()),
+            failing=[tree for tree in trees if tree.test_failed],
+            pairs=_pairs(names, counts, trees),
+            names=[names[i] for i in shown],
+            rows=_matrix_rows(names, counts, shown),
+            compared=len(names),
+            details=[tree for tree in trees if tree.needs_look],
             trees=trees,
         )
     )
@@ -138,16 +189,24 @@ def _verdict(trees: Sequence[TreeView]) -> str:
     return f"{merged} of {len(trees)} {noun} merged"
 
 
-def _matrix_rows(names: Sequence[str], cells: Sequence[Sequence[Any]]) -> list[Row]:
-    rows = []
-    for i, name in enumerate(names):
-        counts = list(cells[i]) if i < len(cells) else []
-        row = tuple(
-            _cell(name, other, int(counts[j]) if j < len(counts) else 0, same=i == j)
-            for j, other in enumerate(names)
-        )
-        rows.append(Row(name, row))
-    return rows
+def _counts(size: int, cells: Sequence[Sequence[Any]]) -> list[list[int]]:
+    """The matrix's cells as a `size`×`size` grid of counts (missing ones are 0)."""
+    grid = []
+    for i in range(size):
+        row = list(cells[i]) if i < len(cells) else []
+        grid.append([int(row[j]) if j < len(row) else 0 for j in range(size)])
+    return grid
+
+
+def _matrix_rows(
+    names: Sequence[str], counts: Sequence[Sequence[int]], shown: Sequence[int]
+) -> list[Row]:
+    """The grid over the trees `shown` (those in conflict with another): a tree that
+    merges cleanly with every other would only add a row and a column of green."""
+    return [
+        Row(names[i], tuple(_cell(names[i], names[j], counts[i][j], same=i == j) for j in shown))
+        for i in shown
+    ]
 
 
 def _cell(tree: str, other: str, count: int, *, same: bool) -> Cell:
@@ -176,7 +235,8 @@ def _tree_view(tree: Mapping[str, Any]) -> TreeView:
         conflicts=tuple(_conflict(conflict) for conflict in tree.get("conflicts") or ()),
         test_status=str(test["status"]) if test.get("status") else None,
         test_output=str(test.get("output") or ""),
-        stale_why=str(tree.get("stale_why") or "") if tree.get("stale") else "",
+        problem=str(tree.get("problem") or ""),
+        stale=_stale(tree.get("stale_why") or tree.get("stale")),
     )
 
 
@@ -184,5 +244,57 @@ def _conflict(conflict: Mapping[str, Any]) -> Conflict:
     return Conflict(
         path=str(conflict.get("path", "")),
         owners=owner_list([str(owner) for owner in conflict.get("owners") or ()]),
-        conflicts_with=", ".join(str(other) for other in conflict.get("with") or ()),
+        others=tuple(str(other) for other in conflict.get("with") or ()),
     )
+
+
+def _stale(value: object) -> str:
+    """A tree's `stale` mark: "" when absent or false, else its reason (or "stale")."""
+    if not value:
+        return ""
+    return value if isinstance(value, str) else "stale"
+
+
+ATTENTION_ORDER = {"left-out": 0, "fallback": 1, "merged": 2}
+
+
+def _attention(trees: Sequence[TreeView]) -> list[Attention]:
+    """The trees whose head is not in the integration (left out, never synced, or held
+    back at a last good head), then those marked stale; in merge order within each."""
+    wanted = [tree for tree in trees if tree.state != "merged" or tree.problem or tree.stale]
+    wanted.sort(key=lambda tree: ATTENTION_ORDER.get(tree.state, 0))
+    return [Attention(tree, _why(tree)) for tree in wanted]
+
+
+def _why(tree: TreeView) -> str:
+    said = [tree.problem] if tree.problem else []
+    others = list(dict.fromkeys(other for c in tree.conflicts for other in c.others))
+    if others:
+        paths = len(tree.conflicts)
+        noun = "path" if paths == 1 else "paths"
+        said.append(f"conflicts with {', '.join(others)} in {paths} {noun}")
+    if tree.test_failed:
+        said.append("fails the test command")
+    if tree.stale and tree.stale != "stale":
+        said.append(f"stale: {tree.stale}")
+    return "; ".join(said)
+
+
+def _pairs(
+    names: Sequence[str], counts: Sequence[Sequence[int]], trees: Sequence[TreeView]
+) -> list[Pair]:
+    """Every pair of trees in conflict, the most conflicting paths first, with the paths
+    the run named for it."""
+    named: dict[frozenset[str], dict[str, Conflict]] = {}
+    for tree in trees:
+        for conflict in tree.conflicts:
+            for other in conflict.others:
+                found = named.setdefault(frozenset((tree.name, other)), {})
+                found.setdefault(conflict.path, conflict)
+    pairs = [
+        Pair(a, b, counts[i][j], tuple(named.get(frozenset((a, b)), {}).values()))
+        for i, a in enumerate(names)
+        for j, b in enumerate(names)
+        if i < j and counts[i][j]
+    ]
+    return sorted(pairs, key=lambda pair: -pair.count)
