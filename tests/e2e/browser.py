@@ -99,18 +99,36 @@ def screenshot(
     Chromium runs headless with a fresh profile and no network use; a failure raises
     AssertionError with the end of Chromium's error output.
     """
-    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-", dir=png.parent))
-    argv = [
-        str(chromium), *FLAGS, f"--user-data-dir={profile}",
-        f"--window-size={width},{height}", f"--screenshot={png}", page.resolve().as_uri(),
-    ]  # fmt: skip
+    size = f"--window-size={width},{height}"
+    done = run_chromium(chromium, page, png.parent, size, f"--screenshot={png}")
+    if done.returncode or not png.is_file():
+        raise AssertionError(f"chromium failed ({done.returncode}):\n{_tail(done)}")
+    return png
+
+
+def dump_dom(chromium: Path, page: Path, scratch: Path) -> str:
+    """The document Chromium built from the local file `page` once it had loaded, as
+    HTML (its profile lives in `scratch` while it runs); AssertionError on a failure."""
+    done = run_chromium(chromium, page, scratch, "--dump-dom")
+    if done.returncode or not done.stdout.strip():
+        raise AssertionError(f"chromium failed ({done.returncode}):\n{_tail(done)}")
+    return done.stdout
+
+
+def run_chromium(
+    chromium: Path, page: Path, scratch: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium on the local file `page` with `options`, a fresh profile in
+    `scratch` (removed afterwards) and no network use."""
+    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-", dir=scratch))
+    argv = [str(chromium), *FLAGS, f"--user-data-dir={profile}", *options, page.resolve().as_uri()]
     try:
-        done = subprocess.run(
+        return subprocess.run(
             argv, capture_output=True, text=True, timeout=SCREENSHOT_TIMEOUT, check=False
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    if done.returncode or not png.is_file():
-        tail = "\n".join(done.stderr.strip().splitlines()[-10:])
-        raise AssertionError(f"chromium failed ({done.returncode}):\n{tail}")
-    return png
+
+
+def _tail(done: subprocess.CompletedProcess[str]) -> str:
+    return "\n".join(done.stderr.strip().splitlines()[-10:])
