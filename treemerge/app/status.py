@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from treemerge.app.attention import concerns, read_signals
 from treemerge.app.check import judge_range
 from treemerge.app.integration.notices import staleness
 from treemerge.app.integration.state import load_state
@@ -28,6 +29,9 @@ class TreeStatus:
     last_pull_request: dict[str, object] | None = None
     error: str | None = None
     stale_why: str | None = None  # why the tree is stale (integration/notices.py)
+    # Why a person should look at the tree, most pressing first (treemerge.app.attention);
+    # for people only: --json keeps its keys.
+    concerns: tuple[str, ...] = ()
 
     def as_dict(self, now: int) -> dict[str, object]:
         age = None if self.oldest_pending is None else (now - self.oldest_pending) // 86400
@@ -48,10 +52,13 @@ class TreeStatus:
         }
 
 
-def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
-    """One row per tree; a tree that cannot be judged gets its error, not an exception.
-    Ownership that cannot be used (a ConfigError naming file and line) is no one tree's
-    problem: it is raised, as `check` raises it."""
+def status(
+    project: Project, ids: Sequence[str] = (), *, now: int | None = None
+) -> list[TreeStatus]:
+    """One row per tree, in maintainers.cfg's order, with what needs attention in it
+    (judged at `now`, Unix seconds); a tree that cannot be judged gets its error, not an
+    exception. Ownership that cannot be used (a ConfigError naming file and line) is no
+    one tree's problem: it is raised, as `check` raises it."""
     rows = []
     workspace = project.workspace
     workspace.ensure()
@@ -80,7 +87,14 @@ def status(project: Project, ids: Sequence[str] = ()) -> list[TreeStatus]:
     for (position, _, _), row in zip(judged, map_parallel(judge, judged), strict=True):
         rows[position] = row
     stale = _stale(project, {tree.id: head for _, tree, head in judged})
-    return [replace(row, stale_why=stale.get(row.tree)) for row in rows]
+    rows = [replace(row, stale_why=stale.get(row.tree)) for row in rows]
+    signals = read_signals(project)
+    when = int(time.time()) if now is None else now
+    schedules = {sub.id: sub.schedule for sub in project.config.subsystems}
+    return [
+        replace(row, concerns=concerns(row, schedules.get(row.tree, "manual"), signals, when))
+        for row in rows
+    ]
 
 
 def _stale(project: Project, heads: dict[str, str]) -> dict[str, str | None]:

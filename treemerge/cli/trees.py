@@ -93,20 +93,53 @@ def _render_sync(report: SyncReport) -> None:
 
 @click.command("status")
 @click.argument("trees", nargs=-1)
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="List every tree; without it, only the trees that need attention are listed "
+    "and the rest summed up in one line.",
+)
 @global_options
-def status_command(trees: tuple[str, ...]) -> int:
+def status_command(trees: tuple[str, ...], every: bool) -> int:
     """Where each tree stands: head, commits ahead of and behind its upstream, age of
-    the oldest pending commit, back-merges, pending ownership violations.
+    the oldest pending commit, back-merges, pending ownership violations, last pull
+    request.
 
-    Works on the workspace as the last `treemerge sync` left it.
+    The trees that need attention come first, each with why: an error (never synced,
+    a git failure), pending violations, left out of the last `next`, pending work its
+    schedule should have sent and no pull request covers, a refused or failed last
+    pull. The rest are summed up in one line ("371 trees up to date"); --all lists
+    them too, as does naming TREES. With --quiet only the trees that need attention
+    are listed. --json gives every tree. Works on the workspace as the last
+    `treemerge sync` left it. Exit 0.
     """
-    rows = status(project(), trees)
     now = int(time.time())
+    rows = status(project(), trees, now=now)
     if settings().json:
         write_json({"trees": [r.as_dict(now) for r in rows]})
-    else:
-        _render_status(rows, now)
+        return EXIT_OK
+    wanted = [row for row in rows if row.concerns]
+    rest = [row for row in rows if not row.concerns]
+    listed = wanted + rest if every or trees else wanted
+    if listed:
+        _render_status(listed, now)
+    if not settings().quiet and len(listed) < len(rows):
+        console().print(safe(_summary(rest)))
     return EXIT_OK
+
+
+def _summary(rest: list[TreeStatus]) -> str:
+    """One line for the trees that need nothing: "371 trees up to date", or "396 trees
+    need no attention: 371 up to date, 25 with pending work" (work that is not due yet,
+    or that a pull request covers)."""
+    pending = sum(1 for row in rest if row.ahead)
+    trees = f"{len(rest)} {'tree' if len(rest) == 1 else 'trees'}"
+    said = f"{trees} up to date"
+    if pending:
+        current = len(rest) - pending
+        said = f"{trees} need no attention: {current} up to date, {pending} with pending work"
+    return f"{said}; `treemerge status --all` lists every tree"
 
 
 def _render_status(rows: list[TreeStatus], now: int) -> None:
@@ -121,15 +154,14 @@ def _render_status(rows: list[TreeStatus], now: int) -> None:
         "back-merges",
         "violations",
         "pull request",
-        "note",
+        "needs attention",
     ):
         table.add_column(name, justify="right" if name in ("ahead", "behind") else "left")
     for row in rows:
+        note = safe("; ".join(row.concerns), "yellow")
         if row.error:
             blanks = [""] * 7
-            table.add_row(
-                safe(row.tree), safe(row.upstream or ""), *blanks, safe(row.error, "yellow")
-            )
+            table.add_row(safe(row.tree), safe(row.upstream or ""), *blanks, note)
             continue
         age = "" if row.oldest_pending is None else f"{(now - row.oldest_pending) // 86400}d"
         violations = Text("")
@@ -145,7 +177,7 @@ def _render_status(rows: list[TreeStatus], now: int) -> None:
             _num(row.backmerges),
             violations,
             "-" if row.last_pull_request is None else str(row.last_pull_request.get("state", "")),
-            safe(f"stale: {row.stale_why}", "yellow") if row.stale_why else "",
+            note,
         )
     console().print(table)
 
