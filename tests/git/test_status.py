@@ -39,7 +39,7 @@ branch = for-main
 """
 # --json's keys, as SPEC.md names them.
 KEYS = {"tree", "upstream", "head", "ahead", "behind", "oldest_pending", "oldest_pending_days",
-        "backmerges", "violations", "last_pull_request", "error"}  # fmt: skip
+        "backmerges", "violations", "last_pull_request", "error", "stale", "stale_why"}  # fmt: skip
 NEEDS = ["net", "wireless", "usb", "docs", "sound", "fs"]  # in maintainers.cfg's order
 FINE = ["main", "drivers"]
 
