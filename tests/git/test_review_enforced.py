@@ -84,6 +84,30 @@ def test_markdown_fence_outlasts_backticks_in_a_reviewer(
     assert eve in report
 
 
+def test_request_pull_strict_refuses_to_send_unreviewed_work(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, unreviewed = two_commits(project, monkeypatch)
+    result = project.run("request-pull", "net", "--strict", "--send", "--allow-fresh")
+    assert result.code == 1
+    assert f"error: 1 commit(s) lack the review of 1 core(s) of net other than their " \
+        f"author: {unreviewed[:12]} [unreviewed]" in result.out  # fmt: skip
+    assert "refusing to send the net pull request" in result.err
+    assert project.json("prs")["pulls"] == []
+    lenient = project.run("request-pull", "net", "--send", "--allow-fresh")
+    assert lenient.code == 0, lenient.err
+    assert [p["state"] for p in project.json("prs")["pulls"]] == ["sent"]
+
+
+def test_request_pull_strict_passes_reviewed_work(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit(project, monkeypatch, f"net: reviewed\n\nWhy.\n\nReviewed-by: {CORA}")
+    assert project.run("sync", "net").code == 0
+    result = project.run("request-pull", "net", "--strict", "--dry-run", "--allow-fresh")
+    assert result.code == 0, result.out
+
+
 def pull_sent(project: Project) -> None:
     """The pull request of net's work: its tag made and pushed."""
     result = project.run("request-pull", "net", "--allow-fresh", "-q")

@@ -75,6 +75,17 @@ def test_errors_come_first() -> None:
     assert [f.severity for f in lint_pull(facts)] == ["error", "warning"]
 
 
+def test_strict_makes_every_warning_an_error() -> None:
+    facts = GOOD._replace(base_is_tag=False, check=FOREIGN, tag_at_url=None)
+    assert rules(facts) == {
+        "no-tag-at-url": "error",
+        "base-not-tag": "warning",
+        "unexplained-foreign": "warning",
+    }
+    assert rules(facts._replace(strict=True)) == dict.fromkeys(rules(facts), "error")
+    assert rules(GOOD._replace(strict=True)) == {}
+
+
 def test_a_longer_path_is_no_mention_of_the_directory() -> None:
     summary = "drivers/char.c: needed.\n"
     assert explanations(summary, ["drivers/char.c", "drivers/block.c"]) == {

@@ -28,6 +28,7 @@ class RequestOptions(NamedTuple):
     sign: bool = False
     dry_run: bool = False
     allow_fresh: bool = False
+    strict: bool = False  # lint warnings are errors
 
 
 def message_id(pull: PullRequest, domain: str) -> str:
@@ -234,6 +235,7 @@ def assemble_pull(project: Project, draft: PullDraft, options: RequestOptions) -
         pending=pending,
         now=options.now,
         allow_fresh=options.allow_fresh,
+        strict=options.strict,
     )
     sub = project.config.subsystem(check.subsystem)
     foreign = [f.path for f in check.files if f.status == "foreign"]

@@ -65,6 +65,11 @@ def _tag_name(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--send", is_flag=True, help="Deliver it ([delivery] method) and record it.")
 @click.option("--dry-run", is_flag=True, help="Change nothing anywhere: no tag, no push, no send.")
 @click.option("--allow-fresh", is_flag=True, help="Do not warn about commits of the last day.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Lint warnings (unreviewed commits, unexplained foreign paths...) are errors.",
+)
 @global_options
 def request_pull_command(
     subsystem: str,
@@ -78,6 +83,7 @@ def request_pull_command(
     send: bool,
     dry_run: bool,
     allow_fresh: bool,
+    strict: bool,
 ) -> int:
     """Prepare SUBSYSTEM's pull request: tag the head, write the request, lint it.
 
@@ -87,7 +93,8 @@ def request_pull_command(
     Unless --dry-run, an annotated tag SUBSYS-for-UPSTREAM-YYYY-MM-DD carrying the
     summary is created (reused when the head already has one) and pushed to the
     subsystem's tree. With --send the request is delivered and recorded (`treemerge
-    prs`); a request with lint errors is not sent (exit 1).
+    prs`); a request with lint errors is not sent, and exits 1 (with --strict, a
+    warning counts as an error: a pull with unreviewed commits is not sent).
     """
     now = int(time.time())
     options = RequestOptions(
@@ -101,6 +108,7 @@ def request_pull_command(
         sign=sign,
         dry_run=dry_run,
         allow_fresh=allow_fresh,
+        strict=strict,
     )
     if output is not None:
         check_writable(output)  # (before the tag is made and pushed)

@@ -34,6 +34,7 @@ class PullFacts(NamedTuple):
     pending: Sequence[CommitInfo]
     now: int
     allow_fresh: bool = False
+    strict: bool = False  # every warning is an error: the pull is not sent
 
 
 def explanations(summary: str, paths: Sequence[str]) -> dict[str, str]:
@@ -81,8 +82,11 @@ def _names_directory(line: str, directory: str) -> bool:
 
 
 def lint_pull(facts: PullFacts) -> tuple[Finding, ...]:
-    """Every rule that fires, errors first."""
-    found = _broken(facts) + _warnings(facts)
+    """Every rule that fires, errors first; with `strict`, the warnings are errors too."""
+    warnings = _warnings(facts)
+    if facts.strict:
+        warnings = [f._replace(severity="error") for f in warnings]
+    found = _broken(facts) + warnings
     return tuple(sorted(found, key=lambda f: f.severity != "error"))
 
 
