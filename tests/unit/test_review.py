@@ -104,6 +104,11 @@ VERDICTS: list[tuple[CommitInfo, str | None, tuple[str, ...], str]] = [
      f"0 of 1 core review(s) needed; votes that do not count: Code-Review+1 by {CORA}"),
     (commit("j", f"Reviewed-by: {CORA}\nReviewed-by: {MAX}\n", committer=CORA), None,
      (CORA, MAX), ""),
+    # Tokens compare without regard to case, white space may stand before the colon.
+    (commit("k", f"REVIEWED-BY: {CORA}\n"), None, (CORA,), ""),
+    (commit("l", f"acked-By : {CORA}\n"), None, (CORA,), ""),
+    (commit("o", f"Signed-off-by: {ANA}\nReviewed-by-bot: {CORA}\n"), None, (),
+     "0 of 1 core review(s) needed"),
 ]  # fmt: skip
 
 

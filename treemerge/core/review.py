@@ -35,6 +35,9 @@ from treemerge.core.people import email_of
 from treemerge.core.trailers import trailers
 
 REVIEW_TRAILERS = ("reviewed-by", "acked-by")  # compared without regard to case, as git does
+# A message without one of those words anywhere has none of those trailers (a token is
+# ASCII, compared without regard to ASCII case): its trailer block is not worth finding.
+MAY_HOLD_REVIEW = re.compile("|".join(REVIEW_TRAILERS), re.IGNORECASE | re.ASCII)
 # A vote of Gerrit's review-notes plugin: `Code-Review+2: Name <email>`.
 CODE_REVIEW = re.compile(r"^Code-Review([+-]?[0-9]+):[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 COMMITTER = "committer"
@@ -165,9 +168,10 @@ def policy_findings(config: Config, ownership: Ownership) -> list[Diagnostic]:
 def commit_evidence(commit: CommitInfo, note: str | None) -> list[Evidence]:
     """The review evidence a commit carries itself: trailers, its note, its committer."""
     found = []
-    for trailer in trailers(commit.message):
-        if trailer.token.lower() in REVIEW_TRAILERS:
-            found += _evidence(trailer.value, trailer.token)
+    if MAY_HOLD_REVIEW.search(commit.message):
+        for trailer in trailers(commit.message):
+            if trailer.token.lower() in REVIEW_TRAILERS:
+                found += _evidence(trailer.value, trailer.token)
     for vote, person in CODE_REVIEW.findall(note or ""):
         found += _evidence(person, f"Code-Review{vote}", vote=int(vote))
     if commit.committer:
