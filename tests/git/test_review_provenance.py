@@ -77,7 +77,9 @@ def test_each_kind_of_evidence_counts(project: Project, monkeypatch: pytest.Monk
     noted = commit(project, monkeypatch, "net: reviewed on gerrit")
     note(project, noted, f"Code-Review+2: {CORA}\nVerified+1: CI <ci@example.org>\n")
     review = review_of(project)
-    assert review == {"policy": 1, "reviewed": 3, "unreviewed": [], "reviewers": {CORA: 3}}
+    assert review == {
+        "policy": 1, "reviewed": 3, "unreviewed": [], "reviewers": {CORA: 3}, "credited": {}
+    }  # fmt: skip
     assert project.run("check", "net").code == 0
 
 
@@ -173,3 +175,4 @@ def test_no_review_report_without_a_policy(
     assert project.run("sync", "net").code == 0
     assert "review" not in project.json("check", "net")
     assert "review" not in project.run("check", "net").out
+

@@ -16,9 +16,10 @@ from treemerge.core.check import (
     ownership_files_touched,
     paths_of,
 )
+from treemerge.core.config import Config
 from treemerge.core.errors import UsageError
 from treemerge.core.model import Section
-from treemerge.core.review import ReviewReport, judge_review, review_policy
+from treemerge.core.review import Credit, ReviewReport, judge_review, pulled_in, review_policy
 from treemerge.gitio.history import History
 
 
@@ -93,7 +94,7 @@ def judge_pending(
         ownership_files_changed=ownership_files_touched(paths, project.ownership_files()),
         backmerges=backmerges(pending, in_upstream),
         oldest_pending=min((c.time for c in pending), default=None),
-        review=judge_pending_review(project, subsystem, index.sections, pending)
+        review=judge_pending_review(project, subsystem, index.sections, pending, hide=upstream)
         if review
         else None,
     )
@@ -101,15 +102,66 @@ def judge_pending(
 
 
 def judge_pending_review(
-    project: Project, subsystem: str, sections: Sequence[Section], pending: Sequence[CommitInfo]
+    project: Project,
+    subsystem: str,
+    sections: Sequence[Section],
+    pending: Sequence[CommitInfo],
+    *,
+    hide: str,
+    config: Config | None = None,
 ) -> ReviewReport | None:
-    """The review of the pending commits, judged by the subsystem's cores as maintainers.cfg
-    and the upstream's ownership name them; None when it has no review policy."""
-    policy = review_policy(project.config, subsystem, sections)
+    """The review of the pending commits (those `hide`, the upstream, lacks), judged by
+    the subsystem's cores as `config` (default: maintainers.cfg) and the upstream's
+    ownership name them, those that merged pulls of child trees brought in by the
+    child's; None when it has no review policy."""
+    config = config or project.config
+    policy = review_policy(config, subsystem, sections)
     if policy is None:
         return None
     notes = project.workspace.review_notes(subsystem, [c.sha for c in pending if not c.is_merge])
-    return judge_review(policy, pending, notes)
+    credits = trust_credits(project, config, subsystem, sections, pending, hide=hide)
+    return judge_review(policy, pending, notes, credits)
+
+
+def trust_credits(
+    project: Project,
+    config: Config,
+    tree: str,
+    sections: Sequence[Section],
+    pending: Sequence[CommitInfo],
+    *,
+    hide: str,
+) -> list[Credit]:
+    """For each child tree of `tree` (and theirs, below them) with a review policy, the
+    commits of `pending` that merges of its pulls brought in. A child's commits are
+    those its synced head, its fetched pull tags and its merged pulls' records reach."""
+    found: list[Credit] = []
+    shas = {c.sha for c in pending}
+    for child in (s.id for s in config.subsystems if s.upstream == tree):
+        tips = project.workspace.tree_tips(child) + merged_heads(project, child)
+        theirs = pulled_in(pending, shas & project.history().reachable(tips, hide))
+        if not theirs:
+            continue
+        brought = [c for c in pending if c.sha in theirs]
+        policy = review_policy(config, child, sections)
+        if policy is not None:
+            judged = [c.sha for c in brought if not c.is_merge]
+            found.append(Credit(policy, theirs, project.workspace.review_notes(child, judged)))
+        found += trust_credits(project, config, child, sections, brought, hide=hide)
+    return found
+
+
+def merged_heads(project: Project, subsystem: str) -> list[str]:
+    """The heads of `subsystem`'s pulls recorded as merged."""
+    from treemerge.app.send import records, records_kept  # noqa: PLC0415 - send needs check
+
+    if not records_kept(project):
+        return []
+    store = records(project)
+    try:
+        return [r.head for r in store.all("merged") if r.subsystem == subsystem]
+    finally:
+        store.close()
 
 
 def resolve_head(project: Project, history: History, subsystem: str, head: str | None) -> str:

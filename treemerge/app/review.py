@@ -17,6 +17,7 @@ from treemerge.core.pullreq import escape_lines
 from treemerge.gitio.merge import merge_tree
 from treemerge.gitio.pullgit import PullGit
 from treemerge.gitio.run import is_remote
+from treemerge.gitio.workspace import PULLS
 
 DAY = 86_400
 # SUBSYS-for-UPSTREAM-YYYY-MM-DD[-N]: the date and serial order a subsystem's pull tags.
@@ -112,7 +113,7 @@ def resolve_target(project: Project, target: str, tag: str | None = None) -> Pul
         if not names:
             raise UsageError(f"no pull request tag ({subsystem}-for-*) at {url}")
         tag = max(names, key=tag_order)
-    ref = f"refs/pulls/{subsystem}/{tag}"
+    ref = f"{PULLS}{subsystem}/{tag}"
     project.workspace.fetch_refs(url, [f"+refs/tags/{tag}:{ref}"], where=subsystem)
     # Read once, then by id: what is checked is what is merged, even when another run
     # fetches the tag again meanwhile.

@@ -12,7 +12,7 @@ from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import console, safe, write_json
 from treemerge.core.check import CheckResult, owner_list
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK
-from treemerge.core.review import ReviewReport
+from treemerge.core.review import CommitReview, ReviewReport
 
 STYLE = {"owned": "green", "acked": "cyan", "foreign": "bold red"}
 
@@ -95,6 +95,8 @@ def render_review(
             f"{review.reviewed} of {len(review.commits)} commit(s) reviewed by cores "
             f"of {review.tree} ({policy})"
         )
+        for tree, (reviewed, total) in review.credited().items():
+            line += safe(f"; {reviewed} of {total} reviewed in {tree}")
         reviewers = ", ".join(f"{who} ({n})" for who, n in review.reviewers().items())
         out.print(line + (safe(f"; by {reviewers}", "dim") if reviewers else safe("")))
     if quiet and not review.findings:
@@ -104,5 +106,10 @@ def render_review(
         out.print(
             safe(item, style)
             + safe(f"{commit.commit[:12]} {commit.subject}")
-            + safe(f"  ({commit.author})  {commit.why}", "dim")
+            + safe(f"  ({commit.author})  {commit.why}{judged_in(review, commit)}", "dim")
         )
+
+
+def judged_in(review: ReviewReport, commit: CommitReview) -> str:
+    """Where a commit credited to a child tree's review was judged ("" for the tree's own)."""
+    return f" (judged in {commit.tree}, by its cores)" if commit.tree != review.tree else ""

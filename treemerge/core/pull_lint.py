@@ -168,14 +168,16 @@ def _review_warnings(facts: PullFacts) -> list[Finding]:
     review = facts.check.review
     if review is None or not review.findings:
         return []
-    shas = [c.commit[:12] for c in review.unreviewed]
+    shas = [c.commit[:12] for c in review.unreviewed if c.required > 0]
     listed = ", ".join(shas[:5]) + (" ..." if len(shas) > 5 else "")
+    children = sorted({c.tree for c in review.unreviewed if c.required and c.tree != review.tree})
+    whose = f" (or of {', '.join(children)}, for what it pulled)" if children else ""
     return [
         Finding(
             "unreviewed",
             "warning",
             f"{review.findings} commit(s) lack the review of {review.policy} core(s) "
-            f"of {review.tree} other than their author: {listed}",
+            f"of {review.tree}{whose} other than their author: {listed}",
             f"get a Reviewed-by from {review.tree}'s cores (maintainers.cfg `cores =`) "
             "into each of them",
         )

@@ -176,10 +176,16 @@ class PullRequest(NamedTuple):
             f"Review (by {review.tree}'s cores; {policy or 'report only'}):",
             f"  {review.reviewed} of {plural(len(review.commits), 'commit')} reviewed.",
         ]
+        lines += [
+            f"  {reviewed} of {plural(total, 'commit')} from {tree}'s merged pulls reviewed "
+            f"in {tree} (by its cores and policy)."
+            for tree, (reviewed, total) in review.credited().items()
+        ]
         lines += [f"  by {who}: {plural(n, 'commit')}" for who, n in review.reviewers().items()]
         for commit in review.unreviewed:
             lines.append(f"  unreviewed  {commit.commit[:12]} {commit.subject} ({commit.author})")
-            lines.append(f"              {commit.why}")
+            where = f" (judged in {commit.tree})" if commit.tree != review.tree else ""
+            lines.append(f"              {commit.why}{where}")
         return lines
 
     def render_markdown(self) -> str:

@@ -19,13 +19,17 @@ The evidence, all of it in git, each piece naming a person by email address:
 A person never reviews their own commit. Merges are not judged themselves: what they
 bring in is. A commit is reviewed when it has at least `review` distinct cores' review
 (at least one when `review = 0`, which reports and enforces nothing).
+
+In a trust tree, a commit of a child tree that reached this one through a merge of the
+child's pull (found by reachability, see `pulled_in`) was reviewed there: it is judged
+by the child's cores and policy, and the report says so (`Credit`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import NamedTuple
 
 from treemerge.core.changes import CommitInfo
@@ -61,12 +65,23 @@ class ReviewPolicy(NamedTuple):
     cores: Mapping[str, str]  # email (lower-cased) -> `Name <email>` as configured
 
 
+class Credit(NamedTuple):
+    """Commits of a child tree that reached the judged tree through merged pulls of the
+    child: judged by the child's cores and policy, with the child's review notes."""
+
+    policy: ReviewPolicy  # the child's
+    commits: frozenset[str]
+    notes: Mapping[str, str]
+
+
 class CommitReview(NamedTuple):
     commit: str
     subject: str
     author: str
     reviewers: tuple[str, ...]  # the cores whose review counts, as configured
     why: str = ""  # for an unreviewed commit: what is missing
+    tree: str = ""  # the tree whose cores and policy judged it
+    required: int = 0  # that tree's `review = N`: unreviewed, it is a finding when N > 0
 
     @property
     def reviewed(self) -> bool:
@@ -74,7 +89,7 @@ class CommitReview(NamedTuple):
 
     def as_dict(self) -> dict[str, object]:
         return {"commit": self.commit, "subject": self.subject, "author": self.author,
-                "why": self.why}  # fmt: skip
+                "why": self.why, "tree": self.tree}  # fmt: skip
 
 
 class ReviewReport(NamedTuple):
@@ -94,13 +109,24 @@ class ReviewReport(NamedTuple):
 
     @property
     def findings(self) -> int:
-        """Unreviewed commits that break the policy (none under `review = 0`)."""
-        return len(self.unreviewed) if self.policy > 0 else 0
+        """Unreviewed commits that break the policy that judged them (none under
+        `review = 0`)."""
+        return sum(1 for c in self.unreviewed if c.required > 0)
 
     def reviewers(self) -> dict[str, int]:
         """How many commits each core reviewed, most first."""
         counts = Counter(who for c in self.commits for who in c.reviewers)
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def credited(self) -> dict[str, tuple[int, int]]:
+        """For each child tree whose merged pulls brought commits in: how many of them
+        its review covered, and how many there are."""
+        found: dict[str, tuple[int, int]] = {}
+        for c in self.commits:
+            if c.tree != self.tree:
+                reviewed, total = found.get(c.tree, (0, 0))
+                found[c.tree] = (reviewed + c.reviewed, total + 1)
+        return found
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -108,6 +134,10 @@ class ReviewReport(NamedTuple):
             "reviewed": self.reviewed,
             "unreviewed": [c.as_dict() for c in self.unreviewed],
             "reviewers": self.reviewers(),
+            "credited": {
+                tree: {"commits": total, "reviewed": reviewed}
+                for tree, (reviewed, total) in self.credited().items()
+            },
         }
 
 
@@ -180,18 +210,48 @@ def commit_evidence(commit: CommitInfo, note: str | None) -> list[Evidence]:
 
 
 def judge_review(
-    policy: ReviewPolicy, pending: Sequence[CommitInfo], notes: Mapping[str, str]
+    policy: ReviewPolicy,
+    pending: Sequence[CommitInfo],
+    notes: Mapping[str, str],
+    credits: Sequence[Credit] = (),
 ) -> ReviewReport:
     """The review verdict on each non-merge commit of `pending` (parents before
-    children); `notes` are the review notes by commit."""
+    children); `notes` are the review notes by commit. A commit of one of `credits` is
+    judged by that child tree's policy instead (a later credit wins: a grandchild's
+    comes after its parent's)."""
+    judged_by: dict[str, tuple[ReviewPolicy, Mapping[str, str]]] = {}
     vouched = merge_vouchers(pending, policy.cores)
+    for credit in credits:
+        theirs = [c for c in pending if c.sha in credit.commits]
+        child_vouched = merge_vouchers(theirs, credit.policy.cores)
+        for sha in credit.commits:
+            judged_by[sha] = (credit.policy, credit.notes)
+            vouched[sha] = child_vouched.get(sha, [])
     verdicts = []
     for commit in pending:
         if commit.is_merge:
             continue
-        evidence = commit_evidence(commit, notes.get(commit.sha)) + vouched.get(commit.sha, [])
-        verdicts.append(_verdict(policy, commit, evidence))
+        judge, its_notes = judged_by.get(commit.sha, (policy, notes))
+        evidence = commit_evidence(commit, its_notes.get(commit.sha))
+        verdicts.append(_verdict(judge, commit, evidence + vouched.get(commit.sha, [])))
     return ReviewReport(policy.tree, policy.required, tuple(verdicts))
+
+
+def pulled_in(pending: Sequence[CommitInfo], child: Set[str]) -> frozenset[str]:
+    """The commits of `child` (a child tree's, in a trust tree) that merges of its work
+    brought into `pending` (parents before children): for each merge that is not the
+    child's own and merges a commit of the child, what it brings in (its other parents
+    reach and its first parent does not). Commits the judged tree took any other way
+    (a fast-forward, a cherry-pick) are its own."""
+    parents = {c.sha: c.parents for c in pending}
+    found: set[str] = set()
+    for merge in pending:
+        theirs = [p for p in merge.parents[1:] if p in child]
+        if not merge.is_merge or merge.sha in child or not theirs:
+            continue
+        kept = _reach(parents, merge.parents[:1])
+        found |= _reach(parents, theirs, stop=kept)
+    return frozenset(found & child)
 
 
 def merge_vouchers(
@@ -247,8 +307,9 @@ def _verdict(policy: ReviewPolicy, commit: CommitInfo, evidence: list[Evidence])
             outsiders.setdefault(item.email, item.person)
     reviewers = tuple(sorted(counted.values()))
     need = max(policy.required, 1)
+    judged = (policy.tree, policy.required)
     if len(reviewers) >= need:
-        return CommitReview(commit.sha, commit.subject, commit.author, reviewers)
+        return CommitReview(commit.sha, commit.subject, commit.author, reviewers, "", *judged)
     why = [f"{len(reviewers)} of {need} core review(s) needed"]
     if reviewers:
         why.append(f"by {', '.join(reviewers)}")
@@ -258,7 +319,9 @@ def _verdict(policy: ReviewPolicy, commit: CommitInfo, evidence: list[Evidence])
         why.append(f"votes that do not count: {', '.join(low_votes)}")
     if own:
         why.append("its author's own review does not count")
-    return CommitReview(commit.sha, commit.subject, commit.author, reviewers, "; ".join(why))
+    return CommitReview(
+        commit.sha, commit.subject, commit.author, reviewers, "; ".join(why), *judged
+    )
 
 
 def _evidence(person: str, kind: str, *, vote: int = 0) -> list[Evidence]:

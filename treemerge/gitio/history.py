@@ -163,6 +163,14 @@ class History:
         out = self._git("rev-list", f"--max-count={limit}", *heads, f"^{hide}", "--")
         return out.decode("ascii").split()
 
+    def reachable(self, heads: Sequence[str], hide: str) -> set[str]:
+        """Every commit of any of `heads` (commits or tags; those the repository lacks
+        are left out) but not of `hide`."""
+        if not heads:
+            return set()
+        out = self._git("rev-list", "--ignore-missing", *heads, f"^{hide}", "--")
+        return set(out.decode("ascii").split())
+
     def unknown(self, commits: Sequence[str]) -> list[str]:
         """Those of `commits` whose changed paths are not remembered yet."""
         known = self._lookup(commits)

@@ -46,6 +46,8 @@ REVIEW_NOTES = "refs/notes/review"
 
 
 NOTES_TREES = "refs/notes/review-trees/"
+# Where `review` fetches the pull tags it reviews: refs/pulls/<tree id>/<tag>.
+PULLS = "refs/pulls/"
 
 
 def review_notes_ref(tree_id: str) -> str:
@@ -150,6 +152,14 @@ class WorkspaceRepo:
             oid, _, ref = line.partition(" ")
             found[ref.removeprefix(prefix)] = oid
         return found
+
+    def tree_tips(self, tree_id: str) -> list[str]:
+        """What the workspace holds of a tree: its synced head and the pull tags fetched
+        from it (refs/pulls/<id>/*, tag objects that git peels), in one git call."""
+        out = self.git(
+            "for-each-ref", "--format=%(objectname)", tree_ref(tree_id), f"{PULLS}{tree_id}/"
+        )
+        return out.decode("ascii").split()
 
     def tree_heads(self) -> dict[str, str]:
         """Every tree's commit in the workspace, in one git call: {tree id: commit}."""
