@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,3 +177,47 @@ def test_no_review_report_without_a_policy(
     assert "review" not in project.json("check", "net")
     assert "review" not in project.run("check", "net").out
 
+
+def pulled_and_merged(project: Project, *force: str) -> str:
+    """net's pending work sent as a pull request and merged into main; the merge."""
+    assert project.run("sync", "main", "net").code == 0
+    assert project.run("request-pull", "net", "--send", "--allow-fresh", "-q").code == 0
+    result = project.run("merge", "net", "--push", *force)
+    assert result.code == 0, result.err
+    return project.main_head()
+
+
+def test_audit_judges_by_the_cores_named_at_the_merge(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = project.root / "maintainers.cfg"
+    project.commit("main", {"maintainers.cfg": config.read_text()}, "Keep maintainers.cfg here")
+    commit(project, monkeypatch, f"net: early\n\nWhy.\n\nReviewed-by: {CORA}")
+    early = pulled_and_merged(project)
+    # Cora leaves net's cores: in the upstream's maintainers.cfg and in today's file.
+    config.write_text(config.read_text().replace(f"cores = {CORA}\n", ""))
+    project.commit("main", {"maintainers.cfg": config.read_text()}, "Cora leaves net's cores")
+    commit(project, monkeypatch, f"net: late\n\nWhy.\n\nReviewed-by: {CORA}")
+    late = pulled_and_merged(project, "--force", "--reason", "Cora reviewed it")
+    result = project.run("audit")
+    assert result.code == 1
+    merges: Any = project.json("audit")["merges"]
+    assert [m["commit"] for m in merges] == [late, early]
+    reviews = [m["review"] for m in merges]
+    assert [(r["reviewed"], r["reviewers"]) for r in reviews] == [(0, {}), (1, {CORA: 1})]
+    assert [u["subject"] for u in reviews[0]["unreviewed"]] == ["net: late"]
+    parents = [git(project.main, "rev-parse", f"{m}^1").strip() for m in (late, early)]
+    assert [m["cores_from"] for m in merges] == [f"{p[:12]}:maintainers.cfg" for p in parents]
+    assert "review   1 of 1 commit(s) reviewed by cores of net" in result.out
+    assert f"cores as named by {parents[1][:12]}:maintainers.cfg" in result.out
+
+
+def test_audit_without_the_file_in_the_tree_uses_todays(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit(project, monkeypatch, f"net: work\n\nWhy.\n\nReviewed-by: {CORA}")
+    merged = pulled_and_merged(project)
+    (audited,) = project.json("audit")["merges"]
+    assert audited["review"]["reviewed"] == 1
+    parent = git(project.main, "rev-parse", f"{merged}^1").strip()
+    assert audited["cores_from"] == f"today's maintainers.cfg (none in the tree at {parent[:12]})"

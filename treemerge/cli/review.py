@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from treemerge.app.audit import audit
+from treemerge.app.audit import AuditedMerge, audit
 from treemerge.app.merge import MergeResult, merge_pull, problems
 from treemerge.app.project import open_project
 from treemerge.app.review import Review, received_request, resolve_target, review_pull
@@ -159,21 +159,37 @@ def audit_command(since: str | None, upstream: str) -> int:
 
     Walks the upstream's first-parent history and recognises merges of a subsystem's
     work by reachability of the tree's commits, then checks each merge's ownership
-    with the upstream's ownership file as it was then. Exit 1 on any violation.
+    with the upstream's ownership file as it was then, and, where the subsystem has a
+    review policy, the review of the commits it brought in by the cores the upstream's
+    maintainers.cfg named just before the merge. Exit 1 on any violation, or on commits
+    short of `review = N` (N > 0).
     """
     project = open_project(settings().config, Path.cwd())
     merges = audit(project, upstream=upstream, since=since)
     if settings().json:
         write_json({"merges": [m.as_dict() for m in merges]})
     else:
-        out = console()
-        for merge in merges:
-            style = "bold red" if merge.check.violations else "green"
-            verdict = f"{merge.check.violations} violation(s)" if merge.check.violations else "ok"
-            out.print(safe(f"{merge.commit[:12]}  {merge.subsystem:<12} ") + safe(verdict, style))
-            for entry in merge.check.files:
-                if entry.status == "foreign":
-                    out.print(safe(f"    foreign  {entry.path}  ({owner_list(entry.owners)})"))
-        if not merges and not settings().quiet:
-            out.print(safe("no merges of subsystem trees found"))
-    return EXIT_FINDINGS if any(m.check.violations for m in merges) else EXIT_OK
+        render_audit(merges)
+    return EXIT_FINDINGS if any(m.check.findings for m in merges) else EXIT_OK
+
+
+def render_audit(merges: list[AuditedMerge]) -> None:
+    out = console()
+    for merge in merges:
+        style = "bold red" if merge.check.violations else "green"
+        verdict = f"{merge.check.violations} violation(s)" if merge.check.violations else "ok"
+        out.print(safe(f"{merge.commit[:12]}  {merge.subsystem:<12} ") + safe(verdict, style))
+        for entry in merge.check.files:
+            if entry.status == "foreign":
+                out.print(safe(f"    foreign  {entry.path}  ({owner_list(entry.owners)})"))
+        if merge.check.review is not None:
+            render_review_part(
+                merge.check.review,
+                quiet=settings().quiet,
+                label="    review   ",
+                item="    unreviewed ",
+            )
+            if not settings().quiet:
+                out.print(safe(f"             cores as named by {merge.cores_from}", "dim"))
+    if not merges and not settings().quiet:
+        out.print(safe("no merges of subsystem trees found"))
