@@ -27,6 +27,7 @@ by the child's cores and policy, and the report says so (`Credit`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
@@ -265,7 +266,7 @@ def merge_vouchers(
     parents = {c.sha: c.parents for c in pending}
     found: dict[str, list[Evidence]] = {}
     for merge in pending:
-        email = (email_of(merge.committer) or "").lower()
+        email = address(merge.committer)
         if not merge.is_merge or email not in cores:
             continue
         kept = _reach(parents, merge.parents[:1])
@@ -291,7 +292,7 @@ def _reach(
 
 
 def _verdict(policy: ReviewPolicy, commit: CommitInfo, evidence: list[Evidence]) -> CommitReview:
-    author = (email_of(commit.author) or "").lower()
+    author = address(commit.author)
     counted: dict[str, str] = {}
     outsiders: dict[str, str] = {}
     low_votes: list[str] = []
@@ -325,14 +326,21 @@ def _verdict(policy: ReviewPolicy, commit: CommitInfo, evidence: list[Evidence])
 
 
 def _evidence(person: str, kind: str, *, vote: int = 0) -> list[Evidence]:
-    email = email_of(person)
-    return [Evidence(email.lower(), person, kind, vote)] if email else []
+    email = address(person)
+    return [Evidence(email, person, kind, vote)] if email else []
+
+
+@functools.lru_cache(maxsize=4096)
+def address(person: str) -> str:
+    """The lower-cased address of `Name <email>` ("" without one): asked once per person,
+    however many commits they wrote, applied or reviewed."""
+    return (email_of(person) or "").lower()
 
 
 def _by_email(people: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for person in people:
-        email = email_of(person)
+        email = address(person)
         if email:
-            found.setdefault(email.lower(), person)
+            found.setdefault(email, person)
     return found
