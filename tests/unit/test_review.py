@@ -10,9 +10,11 @@ from treemerge.core.config import parse_config
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.ownership import combine
 from treemerge.core.review import (
+    Credit,
     ReviewPolicy,
     judge_review,
     policy_findings,
+    pulled_in,
     review_policy,
 )
 
@@ -158,3 +160,35 @@ def test_a_core_merge_vouches_only_for_what_it_brings_in() -> None:
     assert document["unreviewed"] == [u.as_dict() for u in report.unreviewed]
     assert report.findings == 2
     assert judge_review(found._replace(required=0), [base], {}).findings == 0
+
+
+def test_a_child_trees_pull_is_judged_by_the_childs_policy() -> None:
+    """base <- own (the tree's) ; base <- c1 <- c2 (the child's) ; m merges c2;
+    t (a topic of the tree's) merged by n, which merges nothing of the child's."""
+    base = commit("b")
+    own = commit("o", f"Reviewed-by: {CORA}\n", parents=(base.sha,))
+    c1 = commit("1", f"Reviewed-by: {ROB}\n", parents=(base.sha,))
+    c2 = commit("2", f"Reviewed-by: {CORA}\n", parents=(c1.sha,))
+    merge = commit("m", parents=(own.sha, c2.sha), committer=CORA)
+    topic = commit("t", parents=(merge.sha,))
+    n = commit("n", parents=(merge.sha, topic.sha))
+    pending = [base, own, c1, c2, merge, topic, n]
+    child = {c1.sha, c2.sha, base.sha}  # the child forked at base: it has base too
+    assert pulled_in(pending, child) == {c1.sha, c2.sha}
+    found = policy()
+    assert found is not None
+    rob = ReviewPolicy("wifi", 1, 2, {"rob@example.org": ROB})
+    report = judge_review(found, pending, {}, [Credit(rob, pulled_in(pending, child), {})])
+    verdicts = {c.commit[0]: (c.tree, c.reviewers) for c in report.commits}
+    assert verdicts == {
+        "b": ("virt", ()),
+        "o": ("virt", (CORA,)),
+        "1": ("wifi", (ROB,)),
+        "2": ("wifi", ()),  # Cora is no core of wifi, and Cora's merge is virt's
+        "t": ("virt", ()),
+    }
+    assert report.credited() == {"wifi": (1, 2)}
+    assert report.as_dict()["credited"] == {"wifi": {"commits": 2, "reviewed": 1}}
+    assert report.findings == 3  # b, 2 and t
+    lenient = Credit(rob._replace(required=0), frozenset({c1.sha, c2.sha}), {})
+    assert judge_review(found, pending, {}, [lenient]).findings == 2  # wifi reports only
