@@ -72,13 +72,13 @@ def judge_pending(
     changes = Background(lambda: history.net_diff(base, head))
     index = project.ownership_at(upstream)
     pending = found.result()
-    # Its git processes (notes, a child tree's commits) are waited on meanwhile.
-    reviewed = Background(
-        lambda: (
-            judge_pending_review(project, subsystem, index.sections, pending, hide=upstream)
-            if review
-            else None
+    # The review's git processes (notes, a child tree's commits) run meanwhile.
+    reviewed = (
+        Background(
+            lambda: judge_pending_review(project, subsystem, index.sections, pending, hide=upstream)
         )
+        if review
+        else None
     )
     paths = paths_of(changes.result())
     owners = owners_of(index, paths)
@@ -102,7 +102,7 @@ def judge_pending(
         ownership_files_changed=ownership_files_touched(paths, project.ownership_files()),
         backmerges=backmerges(pending, in_upstream),
         oldest_pending=min((c.time for c in pending), default=None),
-        review=reviewed.result(),
+        review=reviewed.result() if reviewed else None,
     )
     return result, pending
 
