@@ -54,7 +54,7 @@ def main() -> None:
     ]
     lines += [
         f"| `{name}` | {without * 1000:,.0f} ms | {with_review * 1000:,.0f} ms "
-        f"| +{(with_review / without - 1) * 100:.0f}% |"
+        f"| {(with_review / without - 1) * 100:+.0f}% |"
         for name, without, with_review in figures
     ]
     publish(args, "bench_review", "\n".join(lines))
