@@ -52,7 +52,6 @@ def test_a_notice_is_a_file_once_and_keeps_its_first_text(project: Project) -> N
         "To: Net Chief <net@example.org>\n"
         "Cc: Dee River <dee@example.org>, core@lists.example.org\n"
         f"Message-Id: {message_id}\n"
-        "In-Reply-To: \n"
         "\n"
         "net and drivers both change net/core.c.\n"
     )

@@ -158,7 +158,8 @@ def write_notice(directory: Path, record: NoticeRecord) -> Path:
         "Message-Id": record.message_id,
         "In-Reply-To": record.in_reply_to or "",
     }
-    head = "".join(f"{name}: {escape_text(value)}\n" for name, value in headers.items())
+    shown = {name: value for name, value in headers.items() if value}  # as a mail omits them
+    head = "".join(f"{name}: {escape_text(value)}\n" for name, value in shown.items())
     path = directory / f"{record.kind}-{_digest(record.key)[:SHORT_KEY]}.txt"
     atomic_write(path, f"{head}\n{record.body.rstrip()}\n")
     return path
