@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from treemerge.app.forecast import ConflictPicture
 from treemerge.app.gc import gc, gc_due
 from treemerge.app.integration import NextResult, build_next, notify_next
 from treemerge.app.merged import send_merged_replies
@@ -109,8 +110,21 @@ def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
         failpoint("after-sync")
         _merged_replies(project, log)
         heads = project.workspace.tree_heads()  # one read: the pulls do not move them
-        for sub in project.config.subsystems:
-            _pull(project, sub.id, sub.schedule, now, log, heads=heads)
+        last = _last_pulls(project)
+        decided = [
+            (sub.id, _decide(project, sub.id, sub.schedule, now, heads=heads, last=last))
+            for sub in project.config.subsystems
+        ]
+        # One conflict picture for every pull of the cycle.
+        picture = ConflictPicture(project, heads, [tree for tree, skip in decided if skip is None])
+        for subsystem, skip in decided:
+            if skip is not None:
+                log(skip)
+                continue
+            try:
+                _send(project, subsystem, now, log, picture)
+            except TreemergeError as exc:
+                log(Step("pull", subsystem, "failed", str(exc), notable=True))
         _integrate(project, log)
         _status(project, log)
         _maintain(project, log)
@@ -172,39 +186,39 @@ def _merged_replies(project: Project, log: Logger) -> None:
             log(Step("notify", pull.subsystem, "sent", detail, notable=True))
 
 
-def _pull(
+def _decide(
     project: Project,
     subsystem: str,
     schedule: str,
     now: dt.datetime,
-    log: Logger,
     *,
     heads: dict[str, str],
-) -> None:
-    """The subsystem's pull request, when it is due and has work not pulled yet."""
+    last: dict[str, PullRecord],
+) -> Step | None:
+    """Whether the subsystem's pull request is due and has work not pulled yet: None
+    when it is, else the step that says why not."""
     try:
         head = heads.get(subsystem)
         upstream = project.tree(subsystem).upstream
         if head is None or upstream is None or upstream not in heads:
-            log(Step("pull", subsystem, "skipped", "not synced"))
-            return
-        last = _last_pull(project, subsystem)
-        retry = last is not None and last.state in ("failed", "sending", "prepared")
-        if last is not None and last.head == head and not retry:
-            log(Step("pull", subsystem, "skipped", f"{last.tag} already {last.state}"))
-            return
-        sent_at = dt.datetime.fromtimestamp(last.sent, dt.UTC) if last and last.sent else None
+            return Step("pull", subsystem, "skipped", "not synced")
+        latest = last.get(subsystem)
+        retry = latest is not None and latest.state in ("failed", "sending", "prepared")
+        if latest is not None and latest.head == head and not retry:
+            return Step("pull", subsystem, "skipped", f"{latest.tag} already {latest.state}")
+        sent_at = dt.datetime.fromtimestamp(latest.sent, dt.UTC) if latest and latest.sent else None
         if not retry and not is_due(schedule, sent_at, now):
-            log(Step("pull", subsystem, "skipped", f"not due ({schedule})"))
-            return
-        _send(project, subsystem, now, log)
+            return Step("pull", subsystem, "skipped", f"not due ({schedule})")
     except (TreemergeError, ScheduleError) as exc:
-        log(Step("pull", subsystem, "failed", str(exc), notable=True))
+        return Step("pull", subsystem, "failed", str(exc), notable=True)
+    return None
 
 
-def _send(project: Project, subsystem: str, now: dt.datetime, log: Logger) -> None:
+def _send(
+    project: Project, subsystem: str, now: dt.datetime, log: Logger, picture: ConflictPicture
+) -> None:
     options = RequestOptions(date=now.strftime("%Y-%m-%d"), now=int(now.timestamp()))
-    pull = prepare_pull(project, subsystem, options)
+    pull = prepare_pull(project, subsystem, options, picture=picture)
     if pull.check.commits == 0:
         log(Step("pull", subsystem, "skipped", "no pending work"))
         return
@@ -228,12 +242,13 @@ def _send(project: Project, subsystem: str, now: dt.datetime, log: Logger) -> No
     )
 
 
-def _last_pull(project: Project, subsystem: str) -> PullRecord | None:
+def _last_pulls(project: Project) -> dict[str, PullRecord]:
+    """Each subsystem's latest recorded pull request, in one read."""
     if not records_kept(project):
-        return None
+        return {}
     store = records(project)
     try:
-        return store.latest(subsystem)
+        return {record.subsystem: record for record in store.all()}
     finally:
         store.close()
 

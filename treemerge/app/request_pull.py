@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from treemerge.app.check import judge_pending, resolve_head
+from treemerge.app.forecast import ConflictPicture
 from treemerge.app.project import Project
 from treemerge.background import Background
 from treemerge.core.changes import CommitInfo
 from treemerge.core.check import CheckResult
 from treemerge.core.errors import UsageError
 from treemerge.core.pull_lint import PullFacts, counts_by_author, explanations, lint_pull
-from treemerge.core.pullplan import PULL_TAG, choose_tag, forecast_targets, tag_prefix
+from treemerge.core.pullplan import PULL_TAG, choose_tag, tag_prefix
 from treemerge.core.pullreq import Conflict, GitText, PullRequest
 from treemerge.core.shortlog import shortlog
 from treemerge.failpoints import failpoint
-from treemerge.gitio.merge import MergeBatch, merge_tree
+from treemerge.gitio.merge import merge_tree
 from treemerge.gitio.pullgit import GitBlocks, PullGit
 
 
@@ -39,11 +40,18 @@ def message_id(pull: PullRequest, domain: str) -> str:
     return f"<treemerge.{pull.subsystem}.{digest.hexdigest()[:20]}@{domain}>"
 
 
-def prepare_pull(project: Project, subsystem: str, options: RequestOptions) -> PullRequest:
+def prepare_pull(
+    project: Project,
+    subsystem: str,
+    options: RequestOptions,
+    *,
+    picture: ConflictPicture | None = None,
+) -> PullRequest:
     """The pull request of `subsystem`'s pending work: its facts read, then (unless
     `dry_run`) its tag made on the head, or reused, and pushed to the subsystem's tree,
-    then its text assembled."""
-    draft = read_pull(project, subsystem, options)
+    then its text assembled. Its conflict forecast comes from `picture` (a cron cycle's,
+    for all its pulls), else from one of its own."""
+    draft = read_pull(project, subsystem, options, picture=picture)
     if not options.dry_run:
         draft = tag_and_push(project, draft, options)
     return assemble_pull(project, draft, options)
@@ -64,7 +72,13 @@ class PullDraft(NamedTuple):
     against: tuple[str, ...]  # the trees the forecast merged with
 
 
-def read_pull(project: Project, subsystem: str, options: RequestOptions) -> PullDraft:
+def read_pull(
+    project: Project,
+    subsystem: str,
+    options: RequestOptions,
+    *,
+    picture: ConflictPicture | None = None,
+) -> PullDraft:
     """The facts of the pull, changing nothing. git's blocks, the tag and the conflict
     forecast need only the two ends of the range, so they are read in the background
     while the ownership check runs here."""
@@ -88,11 +102,9 @@ def read_pull(project: Project, subsystem: str, options: RequestOptions) -> Pull
             git, url, tags, base=bases[0], head=head, prefix=prefix, options=options
         )
     )
-    forecast = Background(
-        lambda: _forecast(
-            project, subsystem, upstream, head, heads=heads, upstream_tip=upstream_tip
-        )
-    )
+    if picture is None or picture.heads.get(subsystem) != head:
+        picture = ConflictPicture(project, {**heads, subsystem: head}, [subsystem])
+    forecast = Background(lambda: picture.forecast(subsystem))
     check, pending = judge_pending(
         project,
         subsystem,
@@ -269,21 +281,3 @@ def _blocks(git: PullGit, bases: list[str], head: str, upstream_tip: str) -> tup
     if messy:
         diff = (upstream_tip, merge_tree(git.repo, upstream_tip, head).tree)
     return git.blocks(bases[0], head, diff=diff, shortlog=messy), messy
-
-
-def _forecast(
-    project: Project,
-    subsystem: str,
-    upstream: str,
-    head: str,
-    *,
-    heads: dict[str, str],
-    upstream_tip: str,
-) -> list[tuple[str, tuple[str, ...]]]:
-    """The paths where the pull conflicts with the upstream's tip and with every other
-    tree's work (trial merges in memory, all by one `git merge-tree --stdin`)."""
-    trees = ((tree.id, tree.upstream) for tree in project.trees())
-    against = forecast_targets(subsystem, upstream, upstream_tip, heads=heads, trees=trees)
-    pairs = [(commit, head) for commit in against.values()]
-    results = MergeBatch(project.workspace.path, pairs, where=subsystem, trial=True).merged()
-    return [(name, result.conflicts) for name, result in zip(against, results, strict=True)]

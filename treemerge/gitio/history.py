@@ -171,6 +171,26 @@ class History:
         out = self._git("rev-list", "--ignore-missing", *heads, f"^{hide}", "--")
         return set(out.decode("ascii").split())
 
+    def graph(self, heads: Iterable[str], hide: Iterable[str]) -> dict[str, list[str]]:
+        """{commit: its parents} for every commit of any of `heads` and of none of
+        `hide` (one `git rev-list`)."""
+        stdin = "".join([*(f"{h}\n" for h in heads), *(f"^{h}\n" for h in hide)]).encode()
+        out = run_git(
+            ["rev-list", "--parents", "--stdin"], cwd=self.path, input=stdin, where=str(self.path)
+        )
+        found: dict[str, list[str]] = {}
+        for line in out.decode("ascii").splitlines():
+            commit, *parents = line.split()
+            found[commit] = parents
+        return found
+
+    def changed(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The paths each of `commits` changed (none for a merge): remembered, or read
+        with one `git log` (and remembered)."""
+        known = self._lookup(commits)
+        known.update(self.learn([sha for sha in commits if sha not in known]))
+        return known
+
     def unknown(self, commits: Sequence[str]) -> list[str]:
         """Those of `commits` whose changed paths are not remembered yet."""
         known = self._lookup(commits)
