@@ -295,11 +295,12 @@ def _notify(project: Project, result: NextResult, log: Logger) -> None:
 
 
 def _maintain(project: Project, log: Logger) -> None:
-    """The workspace packed and pruned, once a day (`treemerge gc`)."""
+    """The workspace packed and pruned when git's rule says it needs it (`treemerge gc`
+    packs all of it)."""
     if not gc_due(project):
         return
     try:
-        result = gc(project)
+        result = gc(project, auto=True)
     except TreemergeError as exc:
         log(Step("gc", None, "failed", str(exc), notable=True))
         return

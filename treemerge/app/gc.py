@@ -8,8 +8,6 @@ from typing import NamedTuple
 from treemerge.app.project import Project
 from treemerge.store.files import atomic_write
 
-# cron maintains the workspace once a day (at its first cycle after a day has passed).
-CRON_EVERY = 24 * 3600
 STAMP_FILE = "gc.stamp"  # when the workspace was last maintained (Unix seconds)
 
 
@@ -22,22 +20,19 @@ class GcResult(NamedTuple):
         return {"before": self.before, "after": self.after, "seconds": round(self.seconds, 2)}
 
 
-def gc(project: Project) -> GcResult:
-    """Pack the workspace's refs and objects and prune what nothing names."""
+def gc(project: Project, *, auto: bool = False) -> GcResult:
+    """Pack the workspace's refs and objects and prune what nothing names (`auto`: only
+    what git's rule finds needs it, as cron does)."""
     workspace = project.workspace
     workspace.ensure()
     started = time.monotonic()
     before = workspace.objects()
-    workspace.maintain()
+    workspace.maintain(auto=auto)
     atomic_write(workspace.workspace / STAMP_FILE, f"{int(time.time())}\n")
     return GcResult(before, workspace.objects(), time.monotonic() - started)
 
 
-def gc_due(project: Project, *, now: float | None = None) -> bool:
-    """Whether cron should maintain the workspace now (never done, or a day ago)."""
-    stamp = project.workspace.workspace / STAMP_FILE
-    try:
-        last = int(stamp.read_text().strip())
-    except (OSError, ValueError):
-        return True
-    return (time.time() if now is None else now) - last >= CRON_EVERY
+def gc_due(project: Project) -> bool:
+    """Whether cron should maintain the workspace now: when git's own rule (that of
+    `git gc --auto`) says it needs it, too many loose objects or too many packs."""
+    return project.workspace.needs_packing()

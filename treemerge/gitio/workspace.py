@@ -29,6 +29,18 @@ REPO_CONFIG = (
 # What `maintain` keeps that nothing names: objects younger than this may belong to a
 # command still running.
 PRUNE_AFTER = "1.hour.ago"
+# git's own rule for when a repository needs packing (`git gc --auto`, with git's
+# defaults): more loose objects than AUTO_LOOSE (estimated, as git does, from the one of
+# the 256 directories they are spread over named 17), or more packs than AUTO_PACKS.
+AUTO_LOOSE = 6700
+AUTO_PACKS = 50
+# What packing by that rule keeps as it is: a pack this big (the first fetch of the main
+# tree's history) would cost memory in proportion to its objects to pack again.
+BIG_PACK = "64m"
+AUTO_GC = (
+    *("-c", f"gc.auto={AUTO_LOOSE}", "-c", f"gc.autoPackLimit={AUTO_PACKS}"),
+    *("-c", "gc.autoDetach=false", "-c", f"gc.bigPackThreshold={BIG_PACK}"),
+)
 # How long one fetch or push may take before it counts as a failure (seconds).
 TRANSFER_TIMEOUT = 900
 # How long a transfer with another machine may go without a word (progress included)
@@ -67,6 +79,10 @@ def resolve_location(location: str, base: Path) -> str:
     if is_remote(location) or location.startswith("file://"):
         return location
     return str((base / location).resolve())
+
+
+def _is_hex(name: str) -> bool:
+    return all(c in "0123456789abcdef" for c in name)
 
 
 class FetchResult(NamedTuple):
@@ -210,12 +226,34 @@ class WorkspaceRepo:
                 found[name] = int(value)
         return found
 
-    def maintain(self, *, prune: str = PRUNE_AFTER) -> None:
+    def maintain(self, *, prune: str = PRUNE_AFTER, auto: bool = False) -> None:
         """Pack the refs and objects, and remove what nothing names that is older than
         `prune` (git's approxidate: objects a command running now is still writing are
         younger). The workspace never runs git's automatic maintenance (REPO_CONFIG):
-        treemerge maintains it here, so its size follows the trees' history."""
-        self.git("gc", "--quiet", f"--prune={prune}", where="workspace", timeout=None)
+        treemerge maintains it here, so its size follows the trees' history. `auto`
+        packs only what `needs_packing` finds (the loose objects, or the packs but the
+        big ones), as `git gc --auto` does."""
+        rule = (*AUTO_GC, "gc", "--auto") if auto else ("gc",)
+        self.git(*rule, "--quiet", f"--prune={prune}", where="workspace", timeout=None)
+
+    def needs_packing(self) -> bool:
+        """Whether git's own rule (AUTO_LOOSE, AUTO_PACKS) says the workspace needs
+        packing: counted as `git gc --auto` counts."""
+        objects = self.path / "objects"
+        try:
+            sample = os.listdir(objects / "17")
+        except OSError:
+            sample = []
+        loose = sum(1 for name in sample if len(name) in (38, 62) and _is_hex(name))
+        if loose > -(-AUTO_LOOSE // 256):
+            return True
+        try:
+            packs = set(os.listdir(objects / "pack"))
+        except OSError:
+            return False
+        kept = {name.removesuffix(".keep") for name in packs if name.endswith(".keep")}
+        found = [n for n in packs if n.endswith(".pack") and n.removesuffix(".pack") not in kept]
+        return len(found) > AUTO_PACKS
 
     def write_commit_graph(self) -> None:
         """Refresh git's commit-graph file: merge bases and ranges over a long history
