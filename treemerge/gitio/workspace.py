@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from treemerge.core.config import MAIN_ID
 from treemerge.core.errors import GitError
+from treemerge.gitio.localrefs import local_refs
 from treemerge.gitio.run import far_end_options, is_remote, run_git
 
 MAIN = MAIN_ID  # the main tree's id (maintainers.cfg refuses it for a subsystem)
@@ -278,7 +279,12 @@ class WorkspaceRepo:
         self.transfer("push", url, "--quiet", "--no-verify", url, *refspecs, where=where)
 
     def remote_commits(self, url: str, refs: list[str], *, where: str) -> dict[str, str]:
-        """What each of `refs` names in the repository at `url` (those it has)."""
+        """What each of `refs` names in the repository at `url` (those it has): read
+        from its files when it is on this machine and plainly laid out, else asked."""
+        if not is_remote(url) and not url.startswith("file://"):
+            found = local_refs(url, refs)
+            if found is not None:
+                return found
         out = self.transfer("ls-remote", url, url, *refs, where=where)
         found = {}
         for line in out.decode("utf-8", "surrogateescape").splitlines():
