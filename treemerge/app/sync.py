@@ -73,8 +73,12 @@ def sync(
         notify(tree.id, "done")
         return result
 
+    # The main tree's first fetch brings the history every tree shares: alone and
+    # first, so that the trees fetched with it do not each bring all of it again.
+    first = [t for t in fetchable if t.id == MAIN and MAIN not in known]
+    outcomes = [fetch(tree) for tree in first]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        outcomes = list(pool.map(fetch, fetchable))
+        outcomes += pool.map(fetch, [t for t in fetchable if t not in first])
     fetched = tuple(o for o in outcomes if isinstance(o, FetchResult))
     failures += [o for o in outcomes if isinstance(o, SyncFailure)]
     if any(result.changed for result in fetched):
