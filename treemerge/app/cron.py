@@ -21,7 +21,8 @@ from typing import TextIO
 
 from treemerge.app.forecast import ConflictPicture
 from treemerge.app.gc import gc, gc_due
-from treemerge.app.integration import NextResult, build_next, notify_next
+from treemerge.app.integration import NextResult, build_next, notify_next, unchanged_next
+from treemerge.app.integration.state import settle
 from treemerge.app.merged import send_merged_replies
 from treemerge.app.project import Project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
@@ -254,36 +255,36 @@ def _last_pulls(project: Project) -> dict[str, PullRecord]:
 
 
 def _integrate(project: Project, log: Logger) -> None:
+    """`next` and its report; when nothing it merged has moved, the last ones stand."""
+    report = project.workspace.workspace / REPORT_FILE
     try:
+        last = unchanged_next(project) if report.exists() else None
+        if last is not None:
+            log(_next_step(last.merged, last.trees, last.left_out))
+            return
         result = build_next(project)
     except TreemergeError as exc:
         log(Step("next", None, "failed", str(exc), notable=True))
         return
     from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand
 
-    atomic_write(project.workspace.workspace / REPORT_FILE, render_next_html(result.as_dict()))
+    atomic_write(report, render_next_html(result.as_dict()))
     merged = sum(1 for t in result.trees if t.merged)
-    log(
-        Step(
-            "next",
-            None,
-            "ok",
-            f"{merged} of {len(result.trees)} trees merged; left out: "
-            f"{', '.join(result.left_out) or 'none'}",
-        )
-    )
+    log(_next_step(merged, len(result.trees), result.left_out))
     for change in result.changes:
         log(Step("next", None, "changed", change, notable=True))
-    _notify(project, result, log)
+    if _notify(project, result, log):
+        settle(project, result.inputs)  # the next cycle may keep it while nothing moves
 
 
-def _notify(project: Project, result: NextResult, log: Logger) -> None:
-    """next's notices delivered (each once, whatever the run: app/notify.py)."""
+def _notify(project: Project, result: NextResult, log: Logger) -> bool:
+    """next's notices delivered (each once, whatever the run: app/notify.py); whether
+    every one of them is delivered now."""
     try:
         outcomes = notify_next(project, result)
     except TreemergeError as exc:
         log(Step("notify", None, "failed", str(exc), notable=True))
-        return
+        return False
     for outcome in outcomes:
         record = outcome.record
         tree = record.trees[0] if len(record.trees) == 1 else None
@@ -292,6 +293,12 @@ def _notify(project: Project, result: NextResult, log: Logger) -> None:
             log(Step("notify", tree, "failed", f"{said}: {record.error}", notable=True))
         elif not outcome.already_sent:
             log(Step("notify", tree, "sent", f"{said} -> {record.delivered_to}", notable=True))
+    return not any(outcome.failed for outcome in outcomes)
+
+
+def _next_step(merged: int, trees: int, left_out: tuple[str, ...]) -> Step:
+    left = ", ".join(left_out) or "none"
+    return Step("next", None, "ok", f"{merged} of {trees} trees merged; left out: {left}")
 
 
 def _maintain(project: Project, log: Logger) -> None:

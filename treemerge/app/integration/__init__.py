@@ -18,13 +18,20 @@ read, one `git merge-tree --stdin` for the merges into the upstream and the matr
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from treemerge.app.integration.matrix import Matrix
 from treemerge.app.integration.notices import Found, decide, notify_next
 from treemerge.app.integration.outcome import NOT_SYNCED, Collision, NextResult, TreeOutcome
 from treemerge.app.integration.reads import Start
-from treemerge.app.integration.state import STATE_FILE, changes, load_state, save_state, strings
+from treemerge.app.integration.state import (
+    STATE_FILE,
+    changes,
+    inputs_key,
+    load_state,
+    save_state,
+    strings,
+)
 from treemerge.app.integration.step import Run
 from treemerge.core.errors import UsageError
 
@@ -62,6 +69,7 @@ def build_next(
         raise UsageError("no subsystem tree has been synced yet: run `treemerge sync`")
     previous = load_state(project)
     command = project.config.integration.test_command if run_tests else None
+    inputs = inputs_key(project, synced, settings=[upstream, fallback, command])
     start = Start(workspace.path)
     trivial = set(strings(previous.get("trivial_heads")))
     reads = start.finish(upstream, synced, list(heads.values()), trivial)
@@ -92,7 +100,35 @@ def build_next(
     result = result._replace(changes=changes(previous, result))
     result, remember = decide(project, result, found, previous)
     save_state(project, result, run.good, run.tested, run.trivial, notices=remember)
-    return result
+    return result._replace(inputs=inputs)
+
+
+class Unchanged(NamedTuple):
+    """What the last run said, when a new one would say the same."""
+
+    merged: int
+    trees: int
+    left_out: tuple[str, ...]
+
+
+def unchanged_next(
+    project: Project, *, upstream: str = "main", fallback: bool = True, run_tests: bool = True
+) -> Unchanged | None:
+    """The last run's outcome when nothing it depends on has moved since (every head,
+    the configuration, the test command: `build_next` would build the same tree and
+    find nothing new), else None."""
+    previous = load_state(project)
+    command = project.config.integration.test_command if run_tests else None
+    synced = project.workspace.tree_heads()
+    inputs = inputs_key(project, synced, settings=[upstream, fallback, command])
+    if previous.get("inputs") != inputs:
+        return None
+    if project.workspace.refs_under("refs/next/").get(upstream) != previous.get("result"):
+        return None
+    merged, trees = previous.get("merged"), previous.get("trees")
+    if not isinstance(merged, int) or not isinstance(trees, int):
+        return None
+    return Unchanged(merged, trees, tuple(strings(previous.get("left_out"))))
 
 
 def _order(project: Project, upstream: str, synced: dict[str, str]) -> list[str]:

@@ -50,6 +50,7 @@ class NextResult(NamedTuple):
     changes: tuple[str, ...] = ()
     notices: tuple[Notice, ...] = ()  # every notice in effect (core/notices_next.py)
     new_notices: tuple[str, ...] = ()  # the keys of those an earlier run did not have
+    inputs: str = ""  # what the run depended on (state.inputs_key), for cron's reuse
 
     @property
     def left_out(self) -> tuple[str, ...]:

@@ -3,7 +3,9 @@ test verdicts, the trees left out and the pairs in conflict (`.treemerge/next.js
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +57,16 @@ def conflict_pairs(result: NextResult) -> set[frozenset[str]]:
     }
 
 
+def inputs_key(project: Project, synced: dict[str, str], *, settings: object) -> str:
+    """What a run's result depends on, as one digest: every tree's head, the
+    configuration (maintainers.cfg as it is), the run's own `settings`, and the day
+    (UTC): staleness is counted in days, so a result stands for one day at most."""
+    config = hashlib.sha256(project.config_path.read_bytes()).hexdigest()
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    text = json.dumps([sorted(synced.items()), config, settings, day])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def state_path(project: Project) -> Path:
     return project.workspace.workspace / STATE_FILE
 
@@ -85,12 +97,17 @@ def save_state(
     trivial: set[str],
     *,
     notices: dict[str, object],
+    inputs: str = "",
 ) -> None:
     """next.json: what this run leaves for the next (`notices`: what the notices
-    remember, see integration/notices.py)."""
+    remember, see integration/notices.py; `inputs`: what the result depends on, set
+    only once its notices are delivered: see `settle`)."""
     keep = dict(list(tested.items())[-200:])  # recent verdicts are enough
     state = {
         **notices,
+        "inputs": inputs,
+        "merged": sum(1 for t in result.trees if t.merged),
+        "trees": len(result.trees),
         "result": result.result,
         "good_heads": good,
         "tested": keep,
@@ -99,3 +116,14 @@ def save_state(
         "trivial_heads": sorted(trivial),
     }
     atomic_write(state_path(project), json.dumps(state, indent=2) + "\n")
+
+
+def settle(project: Project, inputs: str) -> None:
+    """Mark the last run's result as standing for `inputs` (what it depended on), once
+    everything it decided (its notices) is delivered: until then a cycle with nothing
+    new builds it again, and so decides and delivers the same notices again (each is
+    sent once: delivery keeps its key)."""
+    state = load_state(project)
+    if state:
+        state["inputs"] = inputs
+        atomic_write(state_path(project), json.dumps(state, indent=2) + "\n")
