@@ -39,23 +39,26 @@ class Project:
         self.root = config_path.resolve().parent
         self.workspace = WorkspaceRepo(self.root / WORKSPACE_DIR)
         self._history: History | None = None
+        self._trees: dict[str, TrackedTree] | None = None
         self._ownership: dict[str, OwnershipIndex] = {}
         # What this run may still wait, in all, to retry deliveries.
         self.retry_budget = RetryBudget()
 
     def trees(self, ids: Sequence[str] = ()) -> list[TrackedTree]:
         """The main tree then every subsystem, or just `ids` (in the order given)."""
-        main = self.config.main
-        every = [TrackedTree(MAIN, resolve_location(main.url, self.root), main.branch, None)]
-        for sub in self.config.subsystems:
-            url = resolve_location(sub.tree, self.root) if sub.tree else None
-            every.append(TrackedTree(sub.id, url, sub.branch, sub.upstream))
+        if self._trees is None:  # (resolved once: a run asks for them per tree)
+            main = self.config.main
+            every = [TrackedTree(MAIN, resolve_location(main.url, self.root), main.branch, None)]
+            for sub in self.config.subsystems:
+                url = resolve_location(sub.tree, self.root) if sub.tree else None
+                every.append(TrackedTree(sub.id, url, sub.branch, sub.upstream))
+            self._trees = {t.id: t for t in every}
+        by_id = self._trees
         if not ids:
-            return every
-        by_id = {t.id: t for t in every}
+            return list(by_id.values())
         unknown = [i for i in ids if i not in by_id]
         if unknown:
-            known = ", ".join(t.id for t in every)
+            known = ", ".join(by_id)
             raise UsageError(f"unknown tree {unknown[0]!r}; maintainers.cfg has: {known}")
         return [by_id[i] for i in ids]
 
