@@ -1,5 +1,6 @@
 """A cron cycle with nothing new costs what changed: nothing fetched but the main
-tree's tags, `next` and its report left as they are, and the same lines logged."""
+tree's tags, `next` and its report left as they are, no tree judged again by `status`,
+and the same lines logged."""
 
 from __future__ import annotations
 
@@ -45,4 +46,5 @@ def test_a_cycle_with_nothing_new_fetches_and_rebuilds_nothing(tmp_path: Path) -
     traced = trace.read_text()
     assert "merge-tree" not in traced  # next not rebuilt
     assert "ls-remote" not in traced  # the trees' branches read from their files
+    assert "--left-right" not in traced  # status: every tree's range judged before
     assert traced.count("git fetch") == 1  # the main tree's, for its tags

@@ -10,6 +10,7 @@ from treemerge.app.attention import concerns, read_signals
 from treemerge.app.check import judge_range
 from treemerge.app.integration.notices import staleness
 from treemerge.app.integration.state import load_state
+from treemerge.app.judged import Judged, JudgedRanges, judged_key
 from treemerge.app.project import Project, TrackedTree
 from treemerge.app.send import records, records_kept
 from treemerge.background import map_parallel
@@ -74,6 +75,17 @@ def status(
         else:
             judged.append((len(rows), tree, head))
             rows.append(TreeStatus(tree.id, tree.upstream, head))
+    remembered = JudgedRanges(project)
+    found: dict[str, Judged] = {}
+    trees = {tree.id for _, tree, _ in judged}
+    heads = {tree.id: head for _, tree, head in judged}
+    for position, tree, head in judged:
+        assert tree.upstream is not None
+        key = judged_key(tree.id, synced.get(tree.upstream, ""), head)
+        if key in remembered.known:
+            found[key] = remembered.known[key]
+            rows[position] = _row(rows[position], found[key], last.get(tree.id))
+    judged = [item for item in judged if rows[item[0]].ahead is None]
     for upstream in {tree.upstream for _, tree, _ in judged}:
         if upstream in synced:
             _compile_ownership(project, synced[upstream])
@@ -84,9 +96,12 @@ def status(
         row = _subsystem_status(project, tree.id, tree.upstream, synced, head)
         return replace(row, last_pull_request=last.get(tree.id))
 
-    for (position, _, _), row in zip(judged, map_parallel(judge, judged), strict=True):
+    for (position, tree, head), row in zip(judged, map_parallel(judge, judged), strict=True):
         rows[position] = row
-    stale = _stale(project, {tree.id: head for _, tree, head in judged})
+        if row.error is None and tree.upstream in synced:
+            found[judged_key(tree.id, synced[tree.upstream], head)] = _judged(row)
+    remembered.save(found, trees)
+    stale = _stale(project, heads)
     rows = [replace(row, stale_why=stale.get(row.tree)) for row in rows]
     signals = read_signals(project)
     when = int(time.time()) if now is None else now
@@ -101,6 +116,18 @@ def _stale(project: Project, heads: dict[str, str]) -> dict[str, str | None]:
     """Why each tree is stale, by its head's date and what `next` remembers."""
     commits = project.history().commits(heads.values())
     return staleness(project, heads, load_state(project), commits, int(time.time()))
+
+
+def _row(row: TreeStatus, judged: Judged, last: dict[str, object] | None) -> TreeStatus:
+    return replace(row, **judged._asdict(), last_pull_request=last)
+
+
+def _judged(row: TreeStatus) -> Judged:
+    assert row.ahead is not None
+    assert row.behind is not None
+    assert row.backmerges is not None
+    assert row.violations is not None
+    return Judged(row.ahead, row.behind, row.oldest_pending, row.backmerges, row.violations)
 
 
 def _compile_ownership(project: Project, commit: str) -> None:
