@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 from treemerge.background import in_parallel
 from treemerge.core.errors import GitError
-from treemerge.gitio.run import git_call, git_capture, run_git
+from treemerge.gitio.localrefs import local_refs
+from treemerge.gitio.run import git_call, git_capture, is_remote, run_git
 from treemerge.gitio.workspace import WorkspaceRepo
 
 SINCE_FORMAT = (
@@ -152,6 +153,9 @@ class PullGit:
 
     def remote_tag(self, url: str, name: str) -> str | None:
         """The commit a tag points at in the repository at `url`, or None when absent."""
+        local = self._local_tag(url, f"refs/tags/{name}")
+        if local is not None:
+            return local or None
         try:
             workspace = WorkspaceRepo(self.repo.parent)
             refs = [f"refs/tags/{name}", f"refs/tags/{name}^{{}}"]
@@ -163,6 +167,19 @@ class PullGit:
             sha, _, ref = line.partition("\t")
             found[ref] = sha
         return found.get(f"refs/tags/{name}^{{}}") or found.get(f"refs/tags/{name}")
+
+    def _local_tag(self, url: str, ref: str) -> str | None:
+        """For a tree on this machine, its tag `ref` read from its files (`local_refs`)
+        and peeled here, when the workspace has that tag (the one it pushed): "" when
+        the tree has no such tag, None when its files or the workspace cannot say."""
+        if is_remote(url) or url.startswith("file://"):
+            return None
+        found = local_refs(url, [ref])
+        if found is None or ref not in found:
+            return None if found is None else ""
+        args = ["rev-parse", "-q", "--verify", f"{found[ref]}^{{}}"]
+        code, out = git_call(args, cwd=self.repo, where=self.where, ok=(0, 1, 128))
+        return out.decode("ascii").strip() if code == 0 else None
 
     def display_url(self, url: str) -> str:
         """The URL as the user's git configuration rewrites it (url.*.insteadOf)."""
