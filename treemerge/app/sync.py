@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 
-from treemerge.app.merged import mark_merged
+from treemerge.app.merged import MergeFindings, mark_merged
 from treemerge.app.project import Project, TrackedTree
+from treemerge.app.send import records, records_kept
 from treemerge.core.errors import TreemergeError
 from treemerge.core.plain import as_dict
 from treemerge.gitio.workspace import MAIN, REVIEW_NOTES, FetchResult
@@ -87,10 +88,20 @@ def sync(
             project.workspace.write_commit_graph()
         with suppress(TreemergeError):
             learn_pending(project)
-    found = mark_merged(project)
+    # An upstream that did not move has merged nothing since the last look.
+    moved = any(result.changed for result in fetched)
+    found = mark_merged(project) if moved else _nothing_merged(project)
     merged = tuple(r.tag for r in found.merged)
     partial = tuple((r.tag, r.partial) for r in found.partial)
     return SyncReport(fetched, tuple(failures), merged, partial)
+
+
+def _nothing_merged(project: Project) -> MergeFindings:
+    """What a sync that moved no tree finds merged: nothing. The records are opened all
+    the same, so that a damaged or lost file is refused as by any sync."""
+    if records_kept(project):
+        records(project).close()
+    return MergeFindings((), ())
 
 
 def _fetch_if_moved(
