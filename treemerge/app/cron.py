@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +31,10 @@ from treemerge.app.send import records, records_kept, send_pull
 from treemerge.app.status import status
 from treemerge.app.sync import sync
 from treemerge.core.errors import TreemergeError, UsageError
+from treemerge.core.pullreq import PullRequest
 from treemerge.core.schedule import ScheduleError, is_due
 from treemerge.failpoints import failpoint
+from treemerge.gitio.pullgit import PullGit
 from treemerge.store.files import atomic_write
 from treemerge.store.records import PullRecord
 
@@ -110,22 +113,7 @@ def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
         _sync(project, log)
         failpoint("after-sync")
         _merged_replies(project, log)
-        heads = project.workspace.tree_heads()  # one read: the pulls do not move them
-        last = _last_pulls(project)
-        decided = [
-            (sub.id, _decide(project, sub.id, sub.schedule, now, heads=heads, last=last))
-            for sub in project.config.subsystems
-        ]
-        # One conflict picture for every pull of the cycle.
-        picture = ConflictPicture(project, heads, [tree for tree, skip in decided if skip is None])
-        for subsystem, skip in decided:
-            if skip is not None:
-                log(skip)
-                continue
-            try:
-                _send(project, subsystem, now, log, picture)
-            except TreemergeError as exc:
-                log(Step("pull", subsystem, "failed", str(exc), notable=True))
+        _pulls(project, now, log)
         _integrate(project, log)
         _status(project, log)
         _maintain(project, log)
@@ -215,11 +203,36 @@ def _decide(
     return None
 
 
-def _send(
-    project: Project, subsystem: str, now: dt.datetime, log: Logger, picture: ConflictPicture
-) -> None:
+def _pulls(project: Project, now: dt.datetime, log: Logger) -> None:
+    """The pull request of every subsystem due and with new work: prepared two at a
+    time (their git work overlaps), from one read of the refs and one conflict picture,
+    then delivered and logged one by one in the configuration's order."""
+    refs = PullGit(project.workspace.path, where="cron").refs()  # the pulls move none
+    heads, last = refs[0], _last_pulls(project)
+    decided = [
+        (sub.id, _decide(project, sub.id, sub.schedule, now, heads=heads, last=last))
+        for sub in project.config.subsystems
+    ]
+    due = [tree for tree, skip in decided if skip is None]
+    picture = ConflictPicture(project, heads, due)
     options = RequestOptions(date=now.strftime("%Y-%m-%d"), now=int(now.timestamp()))
-    pull = prepare_pull(project, subsystem, options, picture=picture)
+    project.history()  # (opened here, before the threads share it)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        prepared = {
+            tree: pool.submit(prepare_pull, project, tree, options, picture=picture, refs=refs)
+            for tree in due
+        }
+        for subsystem, skip in decided:
+            if skip is not None:
+                log(skip)
+                continue
+            try:
+                _send(project, subsystem, log, prepared[subsystem].result())
+            except TreemergeError as exc:
+                log(Step("pull", subsystem, "failed", str(exc), notable=True))
+
+
+def _send(project: Project, subsystem: str, log: Logger, pull: PullRequest) -> None:
     if pull.check.commits == 0:
         log(Step("pull", subsystem, "skipped", "no pending work"))
         return

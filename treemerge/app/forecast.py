@@ -10,6 +10,7 @@ pulls; `request-pull` on its own, for its own pairs only.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Mapping
 from itertools import permutations
 from typing import TYPE_CHECKING
@@ -36,10 +37,12 @@ class ConflictPicture:
         self.heads = dict(heads)
         self.pulls = list(pulls)
         self._forecasts: dict[str, Forecast] | None = None
+        self._lock = threading.Lock()  # (pulls prepared on two threads ask at once)
 
     def forecast(self, subsystem: str) -> Forecast:
-        if self._forecasts is None:
-            self._forecasts = forecasts(self.project, self.heads, self.pulls)
+        with self._lock:
+            if self._forecasts is None:
+                self._forecasts = forecasts(self.project, self.heads, self.pulls)
         return self._forecasts[subsystem]
 
 

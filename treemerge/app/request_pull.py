@@ -17,7 +17,7 @@ from treemerge.core.pullreq import Conflict, GitText, PullRequest
 from treemerge.core.shortlog import shortlog
 from treemerge.failpoints import failpoint
 from treemerge.gitio.merge import merge_tree
-from treemerge.gitio.pullgit import GitBlocks, PullGit
+from treemerge.gitio.pullgit import GitBlocks, PullGit, Refs
 
 
 class RequestOptions(NamedTuple):
@@ -46,12 +46,14 @@ def prepare_pull(
     options: RequestOptions,
     *,
     picture: ConflictPicture | None = None,
+    refs: Refs | None = None,
 ) -> PullRequest:
     """The pull request of `subsystem`'s pending work: its facts read, then (unless
     `dry_run`) its tag made on the head, or reused, and pushed to the subsystem's tree,
     then its text assembled. Its conflict forecast comes from `picture` (a cron cycle's,
-    for all its pulls), else from one of its own."""
-    draft = read_pull(project, subsystem, options, picture=picture)
+    for all its pulls), else from one of its own; the heads and tags from `refs` (read
+    once for a cycle's pulls, none of which moves another's), else from the workspace."""
+    draft = read_pull(project, subsystem, options, picture=picture, refs=refs)
     if not options.dry_run:
         draft = tag_and_push(project, draft, options)
     return assemble_pull(project, draft, options)
@@ -78,6 +80,7 @@ def read_pull(
     options: RequestOptions,
     *,
     picture: ConflictPicture | None = None,
+    refs: Refs | None = None,
 ) -> PullDraft:
     """The facts of the pull, changing nothing. git's blocks, the tag and the conflict
     forecast need only the two ends of the range, so they are read in the background
@@ -88,7 +91,7 @@ def read_pull(
     url, upstream = tree.url, tree.upstream
     assert upstream is not None
     git = PullGit(project.workspace.path, where=subsystem)
-    heads, tags = git.refs()
+    heads, tags = refs or git.refs()
     upstream_tip = heads.get(upstream) or project.synced(upstream)
     head = heads.get(subsystem) if options.head is None else None
     head = head or resolve_head(project, project.history(), subsystem, options.head)

@@ -38,7 +38,12 @@ REFS = (
 )
 
 
-def parse_refs(out: bytes) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+# Every tree's head ({tree id: commit}) and every tag ({name: (its object's type, what
+# it points at after one peel)}).
+Refs = tuple[dict[str, str], dict[str, tuple[str, str]]]
+
+
+def parse_refs(out: bytes) -> Refs:
     """From the output of REFS: {tree id: commit}, and {tag name: (its object's type,
     what it points at after one peel)}."""
     heads: dict[str, str] = {}
@@ -109,7 +114,7 @@ class PullGit:
             kept.append(line)
         return "".join(kept)
 
-    def refs(self) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    def refs(self) -> Refs:
         """Every tree's head ({tree id: commit}) and every tag: name -> (its object's
         type, the object it points at after one peel, which is what `--points-at`
         compares)."""
