@@ -93,8 +93,29 @@ def meeting_pairs(
     for tree, head in members.items():
         commits, base_of[tree] = reach(graph, head)
         work[tree] = {path for commit in commits for path in changed.get(commit, ())}
-    behind: dict[tuple[frozenset[str], frozenset[str]], set[str]] = {}
-    for one, two in permutations(set(base_of.values()), 2):
-        more = history.changed(list(history.graph(one, two)))
-        behind[(one, two)] = {path for paths in more.values() for path in paths}
+    behind = _behind(history, set(base_of.values()))
+    if behind is None:  # (bases with no history in common: any pair may conflict)
+        return {frozenset((a, b)) for a, b in permutations(work, 2) if among is None or a in among}
     return conflict_pairs(work, base_of, behind, among=among)
+
+
+Bases = frozenset[str]
+
+
+def _behind(history: History, bases: set[Bases]) -> dict[tuple[Bases, Bases], set[str]] | None:
+    """For every two bases, the paths changed by what the first has and the second
+    lacks: from one walk of all of them down to their common ancestor, and the paths
+    `sync` learnt. None when they have no common ancestor."""
+    if len(bases) < 2:
+        return {}
+    commits = sorted({commit for base in bases for commit in base})
+    floor = history.common_base(commits)
+    if floor is None:
+        return None
+    graph = history.graph(commits, [floor])
+    changed = history.changed(list(graph))
+    reached = {base: set().union(*(reach(graph, c)[0] for c in base)) for base in bases}
+    return {
+        (one, two): {path for c in reached[one] - reached[two] for path in changed.get(c, ())}
+        for one, two in permutations(bases, 2)
+    }

@@ -184,6 +184,13 @@ class History:
             found[commit] = parents
         return found
 
+    def common_base(self, commits: Sequence[str]) -> str | None:
+        """A best common ancestor of all of `commits` (`git merge-base --octopus`), or
+        None when they have none."""
+        args = ["merge-base", "--octopus", *commits]
+        code, out = git_call(args, cwd=self.path, where=str(self.path), ok=(0, 1))
+        return out.decode("ascii").strip() or None if code == 0 else None
+
     def changed(self, commits: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """The paths each of `commits` changed (none for a merge): remembered, or read
         with one `git log` (and remembered)."""
