@@ -4,6 +4,9 @@ reply in its thread; a superseded, an unmerged or a partly merged pull gets none
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +124,23 @@ def test_a_fast_forward_names_the_head_as_what_brought_it_in(project: Project) -
     assert "notify net: sent" in cron(project)
     (notice,) = notices(project)
     assert f"{project.main} {pull['head']}\n" in Path(notice["delivered_to"]).read_text()
+
+
+def test_a_sync_killed_before_it_looked_for_merged_pulls_looks_on_the_next_run(
+    project: Project,
+) -> None:
+    tag = project.send_pull({"net/core.c": "faster\n"})
+    (pull,) = project.json("prs")["pulls"]
+    merge_by_hand(project, pull["head"])
+    env = {**os.environ, "TREEMERGE_FAILPOINT": "before-merged-look"}
+    killed = subprocess.run(
+        [sys.executable, "-m", "treemerge", "-C", str(project.root), "sync", "-q"],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert killed.returncode == -9  # fetched the merge, then died before looking
+    # Nothing moves now, yet the merged pull is found and replied to, once.
+    assert f"notify net: sent  merged reply to {tag} -> " in cron(project)
+    assert [(n["kind"], n["pull_tag"]) for n in notices(project)] == [("merged", tag)]
+    assert cron(project) == ""

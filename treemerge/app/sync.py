@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -12,7 +14,12 @@ from treemerge.app.project import Project, TrackedTree
 from treemerge.app.send import records, records_kept
 from treemerge.core.errors import TreemergeError
 from treemerge.core.plain import as_dict
+from treemerge.failpoints import failpoint
 from treemerge.gitio.workspace import MAIN, REVIEW_NOTES, FetchResult
+from treemerge.store.files import atomic_write
+
+# The trees' heads when merged pulls were last looked for (a digest).
+MERGED_STAMP = "merged-checked"
 
 DEFAULT_JOBS = 4
 
@@ -88,12 +95,25 @@ def sync(
             project.workspace.write_commit_graph()
         with suppress(TreemergeError):
             learn_pending(project)
-    # An upstream that did not move has merged nothing since the last look.
-    moved = any(result.changed for result in fetched)
-    found = mark_merged(project) if moved else _nothing_merged(project)
+    found = _look_for_merged(project)
     merged = tuple(r.tag for r in found.merged)
     partial = tuple((r.tag, r.partial) for r in found.partial)
     return SyncReport(fetched, tuple(failures), merged, partial)
+
+
+def _look_for_merged(project: Project) -> MergeFindings:
+    """mark_merged, when any tree's head differs from those of the last look that
+    finished: trees that did not move have merged nothing since. The heads are noted
+    only after the look, so a run killed before it ends is looked at again."""
+    heads = project.workspace.tree_heads()
+    seen = hashlib.sha256(json.dumps(sorted(heads.items())).encode()).hexdigest()
+    stamp = project.workspace.workspace / MERGED_STAMP
+    if stamp.exists() and stamp.read_text(encoding="utf-8").strip() == seen:
+        return _nothing_merged(project)
+    failpoint("before-merged-look")
+    found = mark_merged(project)
+    atomic_write(stamp, seen + "\n")
+    return found
 
 
 def _nothing_merged(project: Project) -> MergeFindings:
