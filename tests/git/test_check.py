@@ -94,6 +94,99 @@ def test_rename_across_ownership_boundaries_touches_both_paths(project: Project)
     assert changes == {"drivers/char.c": "R", "net/char.c": "R"}
 
 
+# Forty lines: an edited copy stays similar enough for git's rename detection.
+BIG = "".join(f"static int line_{n};\n" for n in range(40))
+# Files the main tree has before the trees fork, for work that deletes many.
+MANY = {f"drivers/many/f{n}.c": f"driver file {n}\n" * (n + 1) for n in range(150)}
+
+
+@pytest.fixture
+def spread(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Project:
+    """A project whose main tree has a large driver file and many small ones, then
+    the net tree."""
+    proj = Project(tmp_path, capsys)
+    proj.commit("main", {"drivers/big.c": BIG, "drivers/gone.c": "gone\n", **MANY}, "more")
+    assert proj.run("sync", "main").code == 0
+    return proj.with_trees("net")
+
+
+def git_letters(project: Project, base: str, head: str) -> dict[str, str]:
+    """Each path of base..head with the letter `git diff -M` gives it (both sides of a
+    rename R): what check showed when it ran that diff itself."""
+    repo = project.root / ".treemerge" / "repo.git"
+    fields = git(repo, "diff", "-z", "--name-status", "-M", base, head).split("\0")[:-1]
+    letters, i = {}, 0
+    while i < len(fields):
+        letter = fields[i][0]
+        width = 3 if letter in "RC" else 2
+        for path in fields[i + 1 : i + width]:
+            letters[path] = letter
+        i += width
+    return letters
+
+
+def git_runs(trace: Path) -> list[str]:
+    """The git commands GIT_TRACE recorded."""
+    return [line for line in trace.read_text().splitlines() if "trace: built-in: git" in line]
+
+
+def test_renames_with_edits_copies_adds_and_deletes_show_as_git_pairs_them(
+    spread: Project,
+) -> None:
+    edited = BIG.replace("line_7;", "line_7 = 1;")
+    spread.commit("net", {"net/big.c": edited, "drivers/gone.c": None, "net/fresh.c": "new\n",
+                          "net/copy.c": "core\n", "drivers/block.c": "edited\n"},
+                  "net: take the big driver", renames={"drivers/big.c": "net/big.c"})  # fmt: skip
+    spread.run("sync")
+    document = spread.json("check", "net")
+    changes = {f["path"]: f["change"] for f in document["files"]}
+    assert changes == {"drivers/big.c": "R", "net/big.c": "R", "drivers/gone.c": "D",
+                       "net/fresh.c": "A", "net/copy.c": "A", "drivers/block.c": "M"}  # fmt: skip
+    assert changes == git_letters(spread, document["base"], document["head"])
+    assert [f["path"] for f in document["files"]] == sorted(changes)
+    assert verdicts(document) == {"drivers/big.c": "foreign", "drivers/gone.c": "foreign",
+                                  "drivers/block.c": "foreign", "net/big.c": "owned",
+                                  "net/fresh.c": "owned", "net/copy.c": "owned"}  # fmt: skip
+
+
+@pytest.mark.parametrize("work", ["adds", "deletes"])
+def test_many_adds_or_many_deletes_alone_run_no_rename_detection(
+    spread: Project, work: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | None] = dict.fromkeys(MANY)  # deleted
+    if work == "adds":
+        files = {f"net/many/f{n}.c": f"net file {n}\n" for n in range(150)}
+    spread.commit("net", {**files, "net/core.c": "faster\n"}, f"net: {work}")
+    spread.run("sync")
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    document = spread.json("check", "net")
+    diffs = [run for run in git_runs(trace) if " diff " in run]
+    assert len(diffs) == 1
+    assert "--no-renames" in diffs[0]
+    letter = "A" if work == "adds" else "D"
+    expected = dict.fromkeys(files, letter) | {"net/core.c": "M"}
+    assert {f["path"]: f["change"] for f in document["files"]} == expected
+    assert expected == git_letters(spread, document["base"], document["head"])
+
+
+def test_adds_with_deletes_are_paired_by_git(
+    spread: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    added = {f"net/many/f{n}.c": f"driver file {n}\n" * (n + 1) for n in range(0, 150, 2)}
+    spread.commit("net", {**added, **dict.fromkeys(MANY)}, "net: take half the drivers")
+    spread.run("sync")
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    document = spread.json("check", "net")
+    assert sum(" -M " in run for run in git_runs(trace)) == 1
+    changes = {f["path"]: f["change"] for f in document["files"]}
+    assert changes == git_letters(spread, document["base"], document["head"])
+    assert changes["drivers/many/f0.c"] == changes["net/many/f0.c"] == "R"
+    assert changes["drivers/many/f1.c"] == "D"
+    assert len(changes) == len(added) + len(MANY)
+
+
 def test_editing_maintainers_to_claim_more_is_reported_and_not_honoured(project: Project) -> None:
     greedy = (
         (project.main / "MAINTAINERS").read_text().replace("F:\tnet/\n", "F:\tnet/\nF:\tdrivers/\n")

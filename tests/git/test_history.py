@@ -87,8 +87,10 @@ def test_net_diff_pending_and_ancestry(repo: Path) -> None:
     history = History(repo / ".git")
     root = git(repo, "rev-list", "--max-parents=0", "HEAD").strip()
     changes = {(c.status, c.path, c.old_path) for c in history.net_diff(root, "HEAD")}
-    assert ("R", "a/top.txt", "top.txt") in changes
-    assert ("A", ODD, None) in changes
+    assert {("D", "top.txt", None), ("A", "a/top.txt", None), ("A", ODD, None)} <= changes
+    assert not any(c[0] == "R" for c in changes)  # each path once: renames left to `renames`
+    renames = {(c.status, c.path, c.old_path) for c in history.renames(root, "HEAD")}
+    assert renames == {("R", "a/top.txt", "top.txt"), ("A", ODD, None)}
     pending = history.pending(root, "HEAD")
     assert [c.subject for c in pending][-1] == "move top"
     assert len(pending) == 4

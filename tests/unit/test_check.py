@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from treemerge.core.changes import CommitInfo, NetChange
-from treemerge.core.check import FileVerdict, judge, not_owned, owners_of, paths_of
+from treemerge.core.check import (
+    FileVerdict,
+    judge,
+    not_owned,
+    owners_of,
+    pairable,
+    paths_of,
+)
 from treemerge.core.maintainers_file import parse_maintainers
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.model import Ownership
@@ -94,3 +101,20 @@ def test_no_maintainers_means_no_acks() -> None:
 def test_paths_of_names_both_sides_of_a_rename_sorted() -> None:
     changes = [NetChange("M", "b.c"), NetChange("R", "new.c", "old.c"), NetChange("A", "a.c")]
     assert paths_of(changes) == {"a.c": "A", "b.c": "M", "new.c": "R", "old.c": "R"}
+
+
+def test_paths_of_the_net_change_then_its_pairing_gives_the_pairs_letters() -> None:
+    changes = [NetChange("D", "old.c"), NetChange("M", "b.c"), NetChange("A", "new.c"),
+               NetChange("A", "a.c")]  # fmt: skip
+    pairing = [NetChange("A", "a.c"), NetChange("R", "new.c", "old.c")]
+    assert list(paths_of(changes)) == ["a.c", "b.c", "new.c", "old.c"]
+    assert paths_of([*changes, *pairing]) == {"a.c": "A", "b.c": "M", "new.c": "R", "old.c": "R"}
+
+
+def test_only_an_added_and_a_deleted_path_can_pair() -> None:
+    added, deleted = NetChange("A", "a.c"), NetChange("D", "d.c")
+    modified, typechanged = NetChange("M", "m.c"), NetChange("T", "t.c")
+    assert pairable([added, modified, deleted])
+    assert not pairable([added, added._replace(path="b.c"), modified, typechanged])
+    assert not pairable([deleted, modified, typechanged])
+    assert not pairable([])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from treemerge.app.project import Project
 from treemerge.background import Background
-from treemerge.core.changes import CommitInfo
+from treemerge.core.changes import CommitInfo, NetChange
 from treemerge.core.check import (
     CheckResult,
     backmerges,
@@ -14,6 +14,7 @@ from treemerge.core.check import (
     not_owned,
     owners_of,
     ownership_files_touched,
+    pairable,
     paths_of,
 )
 from treemerge.core.config import Config
@@ -69,7 +70,7 @@ def judge_pending(
     if base is None:
         raise UsageError(f"{subsystem}: no history in common with {upstream_name}")
     found = Background(lambda: history.pending(upstream, head, topological=topological))
-    changes = Background(lambda: history.net_diff(base, head))
+    changes = Background(lambda: net_change(history, base, head))
     index = project.ownership_at(upstream)
     pending = found.result()
     # The review's git processes (notes, a child tree's commits) run meanwhile.
@@ -80,12 +81,15 @@ def judge_pending(
         if review
         else None
     )
-    paths = paths_of(changes.result())
+    changed, renames = changes.result()
+    paths = paths_of(changed)
     owners = owners_of(index, paths)
     shas = [c.sha for c in pending]
     touched = history.commits_touching(shas, not_owned(subsystem, owners), head=head, hide=upstream)
     infos = {c.sha: c for c in pending}
     commits_by_path = {path: [infos[sha] for sha in found] for path, found in touched.items()}
+    if renames is not None:
+        paths = paths_of([*changed, *renames.result()])
     files = judge(subsystem, owners, paths, commits_by_path)
     # Every ancestor of head is pending or upstream's: a parent that is not pending is
     # upstream history.
@@ -105,6 +109,20 @@ def judge_pending(
         review=reviewed.result() if reviewed else None,
     )
     return result, pending
+
+
+def net_change(
+    history: History, base: str, head: str
+) -> tuple[list[NetChange], Background[list[NetChange]] | None]:
+    """The net change `base..head`, renames not paired, and the pairing of its added and
+    deleted paths started beside it (None when nothing can pair).
+
+    The verdict judges both sides of a rename whether paired or not; only the change
+    letter shown for each path (R) needs the pairing, the one costly part of the diff."""
+    changed = history.net_diff(base, head)
+    if not pairable(changed):
+        return changed, None
+    return changed, Background(lambda: history.renames(base, head))
 
 
 def judge_pending_review(

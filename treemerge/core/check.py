@@ -82,12 +82,21 @@ def owner_list(owners: Sequence[str]) -> str:
 
 
 def paths_of(changes: Sequence[NetChange]) -> dict[str, str]:
-    """Every path the net change touches, with its change letter (sorted by path)."""
+    """Every path the net change touches, with its change letter (sorted by path); a
+    path named again takes its last letter, so the net change followed by the pairing
+    of its renames (`History.renames`) gives both sides of a rename R."""
     found: dict[str, str] = {}
     for change in changes:
         for path in change.paths():
             found[path] = change.status
     return dict(sorted(found.items()))
+
+
+def pairable(changes: Sequence[NetChange]) -> bool:
+    """Whether rename detection could pair anything: a path was added and one deleted.
+    (The verdict never needs the pairing: both sides of a rename are judged anyway.)"""
+    statuses = {change.status for change in changes}
+    return "A" in statuses and "D" in statuses
 
 
 def owners_of(index: OwnershipIndex, paths: Collection[str]) -> dict[str, tuple[Section, ...]]:

@@ -25,6 +25,7 @@ LOG_OPTIONS = ("-c", "log.showSignature=false", "-c", "diff.relative=false")
 # subject line, committer, raw message.
 COMMIT_FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00%ct%x00%aN%x00%s%x00%cn <%ce>%x00%B"
 FIELDS = 8
+NAME_STATUS = ("diff", "-z", "--name-status", "--no-ext-diff")
 RAW_LOG = ("-z", "--raw", "--no-renames", "--no-abbrev", "--no-ext-diff", "--format=%H")
 # When this many commits are not known yet and few paths are asked about, a log limited
 # to those paths is cheaper than learning every path of every commit.
@@ -125,8 +126,21 @@ class History:
         return list(parse_commits(out))
 
     def net_diff(self, base: str, head: str) -> list[NetChange]:
-        """The change from `base` to `head`, renames detected (a rename touches two paths)."""
-        args = ["diff", "-z", "--name-status", "-M", "--no-ext-diff", base, head, "--"]
+        """The change from `base` to `head`, each path once, renames not paired: a
+        renamed file is its old path deleted and its new path added (`renames` pairs
+        them)."""
+        args = [*NAME_STATUS, "--no-renames", base, head, "--"]
+        return list(parse_name_status(self._git(*LOG_OPTIONS, *args)))
+
+    def renames(self, base: str, head: str) -> list[NetChange]:
+        """The added and deleted paths of `base..head` as `git diff -M` pairs them: each
+        one once, as a rename (R) or as added (A) or deleted (D).
+
+        Only added and deleted paths are candidates for `-M`, so leaving the modified
+        ones out of the output (`--diff-filter`) changes no pairing; the whole tree is
+        still compared, as naming the paths would make git match each against them all.
+        """
+        args = [*NAME_STATUS, "-M", "--diff-filter=ADR", base, head, "--"]
         return list(parse_name_status(self._git(*LOG_OPTIONS, *args)))
 
     def commits_touching(
