@@ -28,10 +28,18 @@ def _executable() -> list[str]:
 TREEMERGE = _executable()
 
 
-def arguments(doc: str, *, commits: bool = True, trees: int | None = None) -> argparse.Namespace:
+def arguments(
+    doc: str,
+    *,
+    commits: bool = True,
+    trees: int | None = None,
+    more: Callable[[argparse.ArgumentParser], object] | None = None,
+) -> argparse.Namespace:
     """The options every benchmark takes: --runs, --write FILE, and --commits (and
-    --trees, with its default, for those that take it)."""
+    --trees, with its default, for those that take it); `more` adds a benchmark's own."""
     parser = argparse.ArgumentParser(description=doc.split("\n", maxsplit=1)[0])
+    if more is not None:
+        more(parser)
     if commits:
         parser.add_argument("--commits", type=int, default=60_000)
     if trees is not None:
