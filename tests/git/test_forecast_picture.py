@@ -10,6 +10,7 @@ import pytest
 
 from tests.git.project import Project
 from tests.helpers import git
+from treemerge.app import forecast
 from treemerge.app.forecast import ConflictPicture, meeting_pairs
 from treemerge.app.project import open_project
 from treemerge.core.pullplan import forecast_targets
@@ -87,7 +88,12 @@ def test_the_pairs_are_those_whose_changes_since_their_merge_base_share_a_path(
     assert frozenset(("docs", "late")) not in found
 
 
-def test_every_forecast_from_the_picture_is_the_full_forecast(project: Project) -> None:
+@pytest.mark.parametrize("direct_limit", [0, forecast.DIRECT_LIMIT])
+def test_every_forecast_from_the_picture_is_the_full_forecast(
+    project: Project, monkeypatch: pytest.MonkeyPatch, direct_limit: int
+) -> None:
+    # With a limit of 0 a pull on its own is forecast from its picture too.
+    monkeypatch.setattr(forecast, "DIRECT_LIMIT", direct_limit)
     proj = open_project(None, project.root)
     heads = proj.workspace.tree_heads()
     trees = [(t.id, t.upstream) for t in proj.trees()]

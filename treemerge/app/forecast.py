@@ -5,7 +5,8 @@ can only conflict on paths both change, so the picture first finds the pairs who
 work meets (from the paths `sync` learnt each pending commit changed), and git
 trial-merges only those, with the upstream merges, in one `git merge-tree --stdin`;
 every other pair merges cleanly. A cron cycle works the picture out once for all its
-pulls; `request-pull` on its own, for its own pairs only.
+pulls; `request-pull` on its own, for its own pairs only (or, against a few trees,
+simply merges with each: DIRECT_LIMIT).
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 
 # (the tree or upstream merged with, the paths where that merge conflicts), in order
 Forecast = list[tuple[str, tuple[str, ...]]]
+# A trial merge costs git little; the picture costs a walk of every tree's pending
+# history. One pull against at most this many trees is merged with each of them: the
+# same forecast, sooner.
+DIRECT_LIMIT = 32
 
 
 class ConflictPicture:
@@ -54,7 +59,8 @@ def forecasts(
     trees = [(tree.id, tree.upstream) for tree in project.trees()]
     upstream_of = dict(trees)
     pulls = [p for p in pulls if upstream_of.get(p) in heads and p in heads]
-    pairs = meeting_pairs(project.history(), heads, trees, among=pulls)
+    direct = len(pulls) == 1 and len(trees) <= DIRECT_LIMIT
+    pairs = set() if direct else meeting_pairs(project.history(), heads, trees, among=pulls)
     plans: dict[str, dict[str, str | None]] = {}
     merges: list[tuple[str, str]] = []
     for pull in pulls:
@@ -62,7 +68,7 @@ def forecasts(
         assert upstream is not None
         against = forecast_targets(pull, upstream, heads[upstream], heads=heads, trees=trees)
         plans[pull] = {
-            name: commit if name == upstream or frozenset((pull, name)) in pairs else None
+            name: commit if direct or name == upstream or frozenset((pull, name)) in pairs else None
             for name, commit in against.items()
         }
         merges += [(commit, heads[pull]) for commit in plans[pull].values() if commit]
