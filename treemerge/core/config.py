@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from treemerge.core.errors import ConfigError
 from treemerge.core.notify_config import NOTIFY_KEYS, NotifyConfig, parse_notify
+from treemerge.core.people import listed_people
 from treemerge.core.refname import refname_problem, subsystem_id_problem
 from treemerge.core.schedule import ScheduleError, check_schedule
 
@@ -374,20 +375,11 @@ def _people(values: dict[str, Value], key: str, file: str) -> tuple[str, ...]:
     value = values.get(key)
     if value is None:
         return ()
-    people: list[str] = []
-    for offset, line in enumerate(value.text.split("\n")):
-        for person in PEOPLE_SEPARATOR.split(line.strip()):
-            if not person:
-                continue
-            if not PERSON.fullmatch(person):
-                raise ConfigError(
-                    file,
-                    value.line + offset,
-                    f"{person!r}: expected Name <email> (one per line, or separated by commas)",
-                    key=key,
-                )
-            people.append(person)
-    return tuple(people)
+    expected = "Name <email> (one per line, or separated by commas)"
+    return listed_people(
+        value.text, value.line, item=PERSON, separator=PEOPLE_SEPARATOR,
+        expected=expected, key=key, file=file,
+    )  # fmt: skip
 
 
 def _subsystem_id(section: RawSection, file: str) -> str:

@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from treemerge.core.errors import ConfigError
+from treemerge.core.people import listed_people
 
 if TYPE_CHECKING:
     from treemerge.core.config import RawSection, Value
@@ -69,17 +70,8 @@ def _switch(value: Value | None, key: str, file: str) -> bool:
 
 def _addresses(value: Value, key: str, file: str) -> tuple[str, ...]:
     """The addresses of a value, one per line or separated by commas."""
-    found: list[str] = []
-    for offset, line in enumerate(value.text.split("\n")):
-        for address in SEPARATOR.split(line.strip()):
-            if not address:
-                continue
-            if not ADDRESS.fullmatch(address):
-                raise ConfigError(
-                    file,
-                    value.line + offset,
-                    f"{address!r}: expected an email address (name@host or Name <name@host>)",
-                    key=key,
-                )
-            found.append(address)
-    return tuple(found)
+    expected = "an email address (name@host or Name <name@host>)"
+    return listed_people(
+        value.text, value.line, item=ADDRESS, separator=SEPARATOR,
+        expected=expected, key=key, file=file,
+    )  # fmt: skip
