@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from treemerge.core.escape import has_unsafe
@@ -182,3 +184,13 @@ def test_stale_reason(moved_days_ago: int, left_out: int, reason: str | None) ->
 
 def test_stale_rules_turned_off() -> None:
     assert stale_reason(now=10**9, moved=0, left_out=99, after_days=0, cycles=0) is None
+
+
+def test_a_merged_replys_date_is_the_one_a_mail_header_gives() -> None:
+    from email.utils import format_datetime
+
+    from treemerge.core.replies import mail_date
+
+    for seconds in (0, 951_782_400, 1_796_000_000.5, 1_765_032_928):
+        expected = format_datetime(dt.datetime.fromtimestamp(int(seconds), dt.UTC))
+        assert mail_date(seconds) == expected

@@ -10,7 +10,6 @@ merged: reported, and not answered as merged.
 from __future__ import annotations
 
 import datetime as dt
-from email.utils import format_datetime
 from typing import NamedTuple
 
 from treemerge.core.escape import escape_keeping_lines, escape_text
@@ -65,7 +64,7 @@ def merged_notice(pull: MergedPull) -> Notice:
     """The reply in the pull's thread saying where it was merged: To its sender, Cc
     whoever it went to."""
     subject = pull.subject or f"[GIT PULL] {pull.tag}"
-    when = format_datetime(dt.datetime.fromtimestamp(pull.sent, dt.UTC))
+    when = mail_date(pull.sent)
     body = "\n".join(
         [
             f"The pull request you sent on {when}:",
@@ -92,3 +91,15 @@ def merged_notice(pull: MergedPull) -> Notice:
         reply_to_message=pull.message_id,
         pull_tag=pull.tag,
     )
+
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def mail_date(seconds: float) -> str:
+    """A Unix time as a mail's Date says it (RFC 5322, in UTC), whatever the locale:
+    "Sun, 06 Dec 2026 14:55:28 +0000"."""
+    when = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    weekday, month = DAYS[when.weekday()], MONTHS[when.month - 1]
+    return f"{weekday}, {when:%d} {month} {when:%Y %H:%M:%S} +0000"
