@@ -14,7 +14,6 @@ from typing import Literal, NamedTuple
 
 from treemerge.core.notice import Notice
 from treemerge.core.plain import as_dict
-from treemerge.failpoints import failpoint
 
 NoticeState = Literal["prepared", "sending", "sent", "failed"]
 NOTICE_STATES: tuple[NoticeState, ...] = ("prepared", "sending", "sent", "failed")
@@ -119,23 +118,3 @@ def insert_notice(
             now,
         ),
     )
-
-
-def set_notice_state(
-    db: sqlite3.Connection, record_id: int, state: NoticeState, fields: dict[str, object]
-) -> None:
-    """Move a notice to `state` (inside the caller's transaction), as Records.update
-    moves a pull: `attempts` bumped on `sending`, `sent` stamped on `sent`."""
-    unknown = set(fields) - {"method", "delivered_to", "error"}
-    if unknown:
-        raise ValueError(f"no such notice field: {', '.join(sorted(unknown))}")
-    sets = ["state=?", "updated=?"] + [f"{name}=?" for name in fields]
-    values: list[object] = [state, time.time(), *fields.values()]
-    if state == "sending":
-        sets.append("attempts=attempts+1")
-    if state == "sent":
-        sets.append("sent=?")
-        values.append(time.time())
-    failpoint(f"notice-{state}")  # inside the transaction: a kill must roll it back
-    query = f"UPDATE notices SET {', '.join(sets)} WHERE id=?"  # noqa: S608 - names checked
-    db.execute(query, (*values, record_id))

@@ -36,7 +36,6 @@ from treemerge.store.notices import (
     insert_notice,
     joined,
     notice_rows,
-    set_notice_state,
     split,
 )
 from treemerge.store.schema import (
@@ -174,17 +173,9 @@ class Records:
         unknown = set(fields) - set(COLUMNS)
         if unknown:
             raise ValueError(f"no such record field: {', '.join(sorted(unknown))}")
-        sets = ["state=?", "updated=?"] + [f'"{name}"=?' for name in fields]
-        values: list[object] = [state, time.time(), *map(_column, fields.values())]
-        if state == "sending":
-            sets.append("attempts=attempts+1")
-        if state == "sent":
-            sets.append("sent=?")
-            values.append(time.time())
         with self._transaction():
             failpoint(f"record-{state}")  # inside the transaction: a kill must roll it back
-            query = f"UPDATE pulls SET {', '.join(sets)} WHERE id=?"  # noqa: S608 - names checked
-            self._db.execute(query, (*values, record_id))
+            _move(self._db, "pulls", record_id, state, fields)
         return self._rows("WHERE id=?", (record_id,))[0]
 
     def note(
@@ -242,9 +233,14 @@ class Records:
         return found
 
     def update_notice(self, record_id: int, state: NoticeState, **fields: object) -> NoticeRecord:
-        """Move a notice to `state`, with `method`, `delivered_to` or `error`."""
+        """Move a notice to `state`, with `method`, `delivered_to` or `error` (as a pull
+        moves: `attempts` bumped on `sending`)."""
+        unknown = set(fields) - {"method", "delivered_to", "error"}
+        if unknown:
+            raise ValueError(f"no such notice field: {', '.join(sorted(unknown))}")
         with self._transaction():
-            set_notice_state(self._db, record_id, state, fields)
+            failpoint(f"notice-{state}")  # inside the transaction: a kill must roll it back
+            _move(self._db, "notices", record_id, state, fields)
         return notice_rows(self._db, "WHERE id=?", (record_id,))[0]
 
     def notice(self, key: str) -> NoticeRecord | None:
@@ -355,6 +351,23 @@ def _check(db: sqlite3.Connection, path: Path) -> None:
     elif schema != SCHEMA_ID:
         found = "none" if schema is None else repr(schema)
         raise StoreError(f"{path}: records of schema {found}, this treemerge reads {SCHEMA_ID!r}")
+
+
+def _move(
+    db: sqlite3.Connection, table: str, record_id: int, state: str, fields: dict[str, object]
+) -> None:
+    """Move a record of `table` (pulls or notices) to `state` with `fields` (names the
+    caller checked), inside the caller's transaction: `attempts` bumped on `sending`,
+    `sent` stamped on `sent`."""
+    sets = ["state=?", "updated=?"] + [f'"{name}"=?' for name in fields]
+    values: list[object] = [state, time.time(), *map(_column, fields.values())]
+    if state == "sending":
+        sets.append("attempts=attempts+1")
+    if state == "sent":
+        sets.append("sent=?")
+        values.append(time.time())
+    query = f"UPDATE {table} SET {', '.join(sets)} WHERE id=?"  # noqa: S608 - names checked
+    db.execute(query, (*values, record_id))
 
 
 def _pull(row: tuple[object, ...]) -> PullRecord:
