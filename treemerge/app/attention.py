@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, NamedTuple
 
-from treemerge.app.integration.state import load_state, strings
+from treemerge.app.integration.state import strings
 from treemerge.core.schedule import last_moment
 
 if TYPE_CHECKING:
@@ -41,9 +41,10 @@ class Signals(NamedTuple):
     attempts: dict[str, Attempt]  # by tree
 
 
-def read_signals(project: Project) -> Signals:
-    """The trees left out of the last `next` run and cron's latest pull attempts."""
-    left_out = frozenset(strings(load_state(project).get("left_out")))
+def read_signals(project: Project, state: dict[str, object]) -> Signals:
+    """The trees left out of the last `next` run (`state`: its next.json) and cron's
+    latest pull attempts."""
+    left_out = frozenset(strings(state.get("left_out")))
     return Signals(left_out, _attempts(project))
 
 

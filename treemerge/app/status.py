@@ -101,10 +101,11 @@ def status(
         if row.error is None and tree.upstream in synced:
             found[judged_key(tree.id, synced[tree.upstream], head)] = _judged(row)
     remembered.save(found, trees)
-    stale = _stale(project, heads)
-    rows = [replace(row, stale_why=stale.get(row.tree)) for row in rows]
-    signals = read_signals(project)
     when = int(time.time()) if now is None else now
+    state = load_state(project)  # what the last `next` remembers
+    stale = _stale(project, heads, state, when)
+    rows = [replace(row, stale_why=stale.get(row.tree)) for row in rows]
+    signals = read_signals(project, state)
     schedules = {sub.id: sub.schedule for sub in project.config.subsystems}
     return [
         replace(row, concerns=concerns(row, schedules.get(row.tree, "manual"), signals, when))
@@ -112,10 +113,12 @@ def status(
     ]
 
 
-def _stale(project: Project, heads: dict[str, str]) -> dict[str, str | None]:
-    """Why each tree is stale, by its head's date and what `next` remembers."""
+def _stale(
+    project: Project, heads: dict[str, str], state: dict[str, object], when: int
+) -> dict[str, str | None]:
+    """Why each tree is stale at `when`, by its head's date and what `next` remembers."""
     commits = project.history().commits(heads.values())
-    return staleness(project, heads, load_state(project), commits, int(time.time()))
+    return staleness(project, heads, state, commits, when)
 
 
 def _row(row: TreeStatus, judged: Judged, last: dict[str, object] | None) -> TreeStatus:
