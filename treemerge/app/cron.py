@@ -25,6 +25,7 @@ from treemerge.app.gc import gc, gc_due
 from treemerge.app.integration import NextResult, build_next, notify_next, unchanged_next
 from treemerge.app.integration.state import settle
 from treemerge.app.merged import send_merged_replies
+from treemerge.app.notify import NoticeOutcome
 from treemerge.app.project import Project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
 from treemerge.app.send import records, records_kept, send_pull
@@ -175,13 +176,7 @@ def _merged_replies(project: Project, log: Logger) -> None:
         log(Step("notify", None, "failed", f"merged replies: {exc}", notable=True))
         return
     for pull, outcome in replied:
-        what = f"merged reply to {pull.tag}"
-        if outcome.failed:
-            detail = f"{what}: {outcome.record.error}"
-            log(Step("notify", pull.subsystem, "failed", detail, notable=True))
-        elif not outcome.already_sent:
-            detail = f"{what} -> {outcome.record.delivered_to}"
-            log(Step("notify", pull.subsystem, "sent", detail, notable=True))
+        _log_notice(log, pull.subsystem, f"merged reply to {pull.tag}", outcome)
 
 
 def _decide(
@@ -310,12 +305,17 @@ def _notify(project: Project, result: NextResult, log: Logger) -> bool:
     for outcome in outcomes:
         record = outcome.record
         tree = record.trees[0] if len(record.trees) == 1 else None
-        said = f"{record.kind}: {record.subject}"
-        if outcome.failed:
-            log(Step("notify", tree, "failed", f"{said}: {record.error}", notable=True))
-        elif not outcome.already_sent:
-            log(Step("notify", tree, "sent", f"{said} -> {record.delivered_to}", notable=True))
+        _log_notice(log, tree, f"{record.kind}: {record.subject}", outcome)
     return not any(outcome.failed for outcome in outcomes)
+
+
+def _log_notice(log: Logger, tree: str | None, said: str, outcome: NoticeOutcome) -> None:
+    """A notice's step: failed (retried next run) or sent; nothing when sent before."""
+    record = outcome.record
+    if outcome.failed:
+        log(Step("notify", tree, "failed", f"{said}: {record.error}", notable=True))
+    elif not outcome.already_sent:
+        log(Step("notify", tree, "sent", f"{said} -> {record.delivered_to}", notable=True))
 
 
 def _next_step(merged: int, trees: int, left_out: tuple[str, ...]) -> Step:
