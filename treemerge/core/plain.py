@@ -29,7 +29,13 @@ def _field_names(record: Record) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(record))
 
 
+# What JSON writes as it is: most values are these, and need no look at their attributes.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: object) -> object:
+    if type(value) in _LEAVES:
+        return value
     own = getattr(value, "as_dict", None)
     if callable(own):
         return own()
