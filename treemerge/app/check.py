@@ -66,10 +66,12 @@ def judge_pending(
     """judge_range, with the pending commits it read (oldest first, as
     `History.pending` orders them); `base` when the caller knows the merge base."""
     history = project.history()
+    # The pending log needs no merge base: it starts first, the longest of the reads.
+    found = Background(lambda: history.pending(upstream, head, topological=topological))
     base = base or history.merge_base(upstream, head)
     if base is None:
+        found.result()
         raise UsageError(f"{subsystem}: no history in common with {upstream_name}")
-    found = Background(lambda: history.pending(upstream, head, topological=topological))
     changes = Background(lambda: net_change(history, base, head))
     index = project.ownership_at(upstream)
     pending = found.result()
