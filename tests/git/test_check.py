@@ -234,3 +234,16 @@ def test_unknown_subsystem_and_unsynced_tree(project: Project) -> None:
     unsynced = project.run("check", "net")
     assert unsynced.code == 2
     assert "run `treemerge sync main`" in unsynced.err
+
+
+def test_before_any_sync_says_which_tree_to_sync(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh = Project(tmp_path, capsys)
+    result = fresh.run("check", "net")
+    assert result.code == 2
+    assert "no copy of the main tree yet: run `treemerge sync main`" in result.err
+    assert fresh.run("sync", "main").code == 0
+    result = fresh.run("check", "net")
+    assert result.code == 2
+    assert "no copy of the net tree yet: run `treemerge sync net`" in result.err

@@ -32,8 +32,11 @@ def check_subsystem(project: Project, subsystem: str, *, head: str | None = None
     """
     tree = project.subsystem_tree(subsystem)
     assert tree.upstream is not None
-    upstream = project.synced(tree.upstream)
-    tip = resolve_head(project, project.history(), subsystem, head)
+    if head is None:
+        upstream, tip = project.synced_all([tree.upstream, subsystem])
+    else:
+        upstream = project.synced(tree.upstream)
+        tip = resolve_head(project, project.history(), subsystem, head)
     return judge_range(project, subsystem, tree.upstream, upstream, tip, review=True)
 
 

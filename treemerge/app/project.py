@@ -81,11 +81,18 @@ class Project:
 
     def synced(self, tree_id: str) -> str:
         """The commit the workspace holds for `tree_id`; a clear error before any sync."""
+        return self.synced_all([tree_id])[0]
+
+    def synced_all(self, tree_ids: Sequence[str]) -> list[str]:
+        """`synced` of each tree, read at once."""
         self.workspace.ensure()
-        commit = self.workspace.ref(tree_id)
-        if commit is None:
-            raise UsageError(f"no copy of the {tree_id} tree yet: run `treemerge sync {tree_id}`")
-        return commit
+        commits = self.workspace.refs(tree_ids)
+        for tree_id, commit in zip(tree_ids, commits, strict=True):
+            if commit is None:
+                raise UsageError(
+                    f"no copy of the {tree_id} tree yet: run `treemerge sync {tree_id}`"
+                )
+        return [c for c in commits if c is not None]
 
     def ownership_files(self) -> tuple[str, ...]:
         """Paths in the tree whose edits change ownership (reported, never honoured)."""

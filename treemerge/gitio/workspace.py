@@ -160,6 +160,14 @@ class WorkspaceRepo:
             return None
         return out.decode().strip() or None
 
+    def refs(self, tree_ids: Sequence[str]) -> list[str | None]:
+        """`ref` of each tree, in one git call while every tree has been synced."""
+        try:
+            out = self.git("rev-parse", *(f"{tree_ref(i)}^{{commit}}" for i in tree_ids))
+        except GitError:  # one is missing (or not a commit): ask for each
+            return [self.ref(i) for i in tree_ids]
+        return list(out.decode().split())
+
     def refs_under(self, prefix: str) -> dict[str, str]:
         """Every ref whose name starts with `prefix`, in one git call: {the rest of
         its name: the object it names}."""
