@@ -121,3 +121,19 @@ def test_json_is_still_every_tree_in_order_with_the_same_keys(project: Project) 
         "main", "net", "drivers", "wireless", "usb", "docs", "sound", "fs",
     ]  # fmt: skip
     assert all(set(row) == KEYS for row in document["trees"])
+
+
+def test_an_unreadable_next_json_is_a_warning_and_every_tree_is_still_judged(
+    project: Project,
+) -> None:
+    state = project.root / ".treemerge" / "next.json"
+    state.write_text('{"left_out": ["usb"]')  # cut short, as a full disk leaves it
+
+    result = project.run("status", "-q")
+    assert result.code == 0, result.err
+    assert f"warning: {state}: unreadable" in " ".join(result.err.split())
+    # Without what next remembered, usb is no longer known to be left out; the rest stand.
+    assert listed(result.out) == [tree for tree in NEEDS if tree != "usb"]
+    document = project.json("status")
+    assert [row["tree"] for row in document["trees"]][:3] == ["main", "net", "drivers"]
+    assert state.read_text() == '{"left_out": ["usb"]'  # nothing moved or rewritten

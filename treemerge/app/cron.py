@@ -339,10 +339,12 @@ def _maintain(project: Project, log: Logger) -> None:
 
 def _status(project: Project, log: Logger) -> None:
     try:
-        rows = status(project)
+        rows, warnings = status(project)
     except TreemergeError as exc:
         log(Step("status", None, "failed", str(exc), notable=True))
         return
+    for warning in warnings:
+        log(Step("status", None, "failed", warning, notable=True))
     for row in rows:
         if row.tree == "main" or row.error:
             continue

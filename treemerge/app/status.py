@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from treemerge.app.attention import concerns, read_signals
 from treemerge.app.check import judge_range
@@ -14,7 +15,7 @@ from treemerge.app.judged import Judged, JudgedRanges, judged_key
 from treemerge.app.project import Project, TrackedTree
 from treemerge.app.send import records, records_kept
 from treemerge.background import map_parallel
-from treemerge.core.errors import ConfigError, TreemergeError
+from treemerge.core.errors import ConfigError, TreemergeError, UsageError
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,18 @@ class TreeStatus:
         }
 
 
-def status(
-    project: Project, ids: Sequence[str] = (), *, now: int | None = None
-) -> list[TreeStatus]:
+class StatusReport(NamedTuple):
+    rows: list[TreeStatus]
+    warnings: tuple[str, ...] = ()  # what could not be read, and what the rows lack for it
+
+
+def status(project: Project, ids: Sequence[str] = (), *, now: int | None = None) -> StatusReport:
     """One row per tree, in maintainers.cfg's order, with what needs attention in it
     (judged at `now`, Unix seconds); a tree that cannot be judged gets its error, not an
     exception. Ownership that cannot be used (a ConfigError naming file and line) is no
-    one tree's problem: it is raised, as `check` raises it."""
+    one tree's problem: it is raised, as `check` raises it. What the last `next` left
+    (trees left out, staleness) is only a part of the picture: when it cannot be read,
+    the rows go without it and a warning says so."""
     rows = []
     workspace = project.workspace
     workspace.ensure()
@@ -102,15 +108,25 @@ def status(
             found[judged_key(tree.id, synced[tree.upstream], head)] = _judged(row)
     remembered.save(found, trees)
     when = int(time.time()) if now is None else now
-    state = load_state(project)  # what the last `next` remembers
+    state, warnings = _next_state(project)
     stale = _stale(project, heads, state, when)
     rows = [replace(row, stale_why=stale.get(row.tree)) for row in rows]
     signals = read_signals(project, state)
     schedules = {sub.id: sub.schedule for sub in project.config.subsystems}
-    return [
+    rows = [
         replace(row, concerns=concerns(row, schedules.get(row.tree, "manual"), signals, when))
         for row in rows
     ]
+    return StatusReport(rows, warnings)
+
+
+def _next_state(project: Project) -> tuple[dict[str, object], tuple[str, ...]]:
+    """What the last `next` remembers, and a warning when that cannot be read."""
+    try:
+        return load_state(project), ()
+    except UsageError as exc:
+        lacking = "status is shown without it (trees left out of next, stale trees)"
+        return {}, (f"{exc.message}; {lacking}",)
 
 
 def _stale(

@@ -115,7 +115,9 @@ def status_command(trees: tuple[str, ...], every: bool) -> int:
     `treemerge sync` left it. Exit 0.
     """
     now = int(time.time())
-    rows = status(project(), trees, now=now)
+    rows, warnings = status(project(), trees, now=now)
+    for warning in warnings:  # (a problem: said even with --quiet)
+        console(stderr=True).print(safe("warning: ", "yellow") + safe(warning))
     if settings().json:
         write_json({"trees": [r.as_dict(now) for r in rows]})
         return EXIT_OK
