@@ -5,6 +5,7 @@ from __future__ import annotations
 from treemerge.core.changes import CommitInfo, NetChange
 from treemerge.core.check import (
     FileVerdict,
+    backmerges,
     judge,
     not_owned,
     owners_of,
@@ -118,3 +119,14 @@ def test_only_an_added_and_a_deleted_path_can_pair() -> None:
     assert not pairable([added, added._replace(path="b.c"), modified, typechanged])
     assert not pairable([deleted, modified, typechanged])
     assert not pairable([])
+
+
+def test_a_backmerge_is_a_merge_of_history_that_is_not_pending() -> None:
+    upstream, side = "u" * 40, "s" * 40
+    work = CommitInfo("w" * 40, (upstream,), "A <a@x.org>", 0, "net: work\n")
+    topic = CommitInfo(side, (upstream,), "A <a@x.org>", 0, "net: topic\n")
+    merges_topic = CommitInfo("m" * 40, ("w" * 40, side), "A <a@x.org>", 0, "Merge topic\n")
+    merges_upstream = CommitInfo("b" * 40, ("m" * 40, upstream), "A <a@x.org>", 0, "Merge up\n")
+    # Only the merge whose other parent is not pending brings in the upstream's history.
+    assert backmerges([work, topic, merges_topic, merges_upstream]) == ("b" * 40,)
+    assert backmerges([work, topic, merges_topic]) == ()

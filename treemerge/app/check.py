@@ -9,6 +9,7 @@ from treemerge.background import Background
 from treemerge.core.changes import CommitInfo, NetChange
 from treemerge.core.check import (
     CheckResult,
+    FileVerdict,
     backmerges,
     judge,
     not_owned,
@@ -19,6 +20,7 @@ from treemerge.core.check import (
 )
 from treemerge.core.config import Config
 from treemerge.core.errors import UsageError
+from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.model import Section
 from treemerge.core.review import Credit, ReviewReport, judge_review, pulled_in, review_policy
 from treemerge.gitio.history import History
@@ -86,21 +88,8 @@ def judge_pending(
         if review
         else None
     )
-    changed, renames = changes.result()
-    paths = paths_of(changed)
-    owners = owners_of(index, paths)
-    shas = [c.sha for c in pending]
-    touched = history.commits_touching(shas, not_owned(subsystem, owners), head=head, hide=upstream)
-    infos = {c.sha: c for c in pending}
-    commits_by_path = {path: [infos[sha] for sha in found] for path, found in touched.items()}
-    if renames is not None:
-        paths = paths_of([*changed, *renames.result()])
-    files = judge(subsystem, owners, paths, commits_by_path)
-    # Every ancestor of head is pending or upstream's: a parent that is not pending is
-    # upstream history.
-    pending_set = set(shas)
-    merge_parents = {p for c in pending if c.is_merge for p in c.parents[1:]}
-    in_upstream = {p: p not in pending_set for p in merge_parents}
+    change = changes.result()
+    files, paths = _verdicts(history, subsystem, index, pending, change, head=head, hide=upstream)
     result = CheckResult(
         subsystem=subsystem,
         upstream=upstream_name,
@@ -109,11 +98,35 @@ def judge_pending(
         commits=len(pending),
         files=files,
         ownership_files_changed=ownership_files_touched(paths, project.ownership_files()),
-        backmerges=backmerges(pending, in_upstream),
+        backmerges=backmerges(pending),
         oldest_pending=min((c.time for c in pending), default=None),
         review=reviewed.result() if reviewed else None,
     )
     return result, pending
+
+
+def _verdicts(
+    history: History,
+    subsystem: str,
+    index: OwnershipIndex,
+    pending: list[CommitInfo],
+    change: tuple[list[NetChange], Background[list[NetChange]] | None],
+    *,
+    head: str,
+    hide: str,
+) -> tuple[tuple[FileVerdict, ...], dict[str, str]]:
+    """Every path of the net `change` (from `net_change`) judged, and those paths with
+    their change letters; commits are looked up only for paths `subsystem` does not own."""
+    changed, renames = change
+    paths = paths_of(changed)
+    owners = owners_of(index, paths)
+    shas = [c.sha for c in pending]
+    touched = history.commits_touching(shas, not_owned(subsystem, owners), head=head, hide=hide)
+    infos = {c.sha: c for c in pending}
+    commits_by_path = {path: [infos[sha] for sha in found] for path, found in touched.items()}
+    if renames is not None:
+        paths = paths_of([*changed, *renames.result()])
+    return judge(subsystem, owners, paths, commits_by_path), paths
 
 
 def net_change(

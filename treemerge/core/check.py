@@ -188,10 +188,9 @@ def ownership_files_touched(
     return tuple(sorted(p for p in paths if p in ownership_files))
 
 
-def backmerges(pending: Sequence[CommitInfo], in_upstream: Mapping[str, bool]) -> tuple[str, ...]:
-    """Merges of the pending work that bring in upstream history (`in_upstream[parent]`)."""
-    return tuple(
-        c.sha
-        for c in pending
-        if c.is_merge and any(in_upstream.get(p, False) for p in c.parents[1:])
-    )
+def backmerges(pending: Sequence[CommitInfo]) -> tuple[str, ...]:
+    """Merges of the pending work that bring in upstream history. Every ancestor of the
+    head is pending or the upstream's, so a merged parent that is not pending is the
+    upstream's."""
+    shas = {c.sha for c in pending}
+    return tuple(c.sha for c in pending if c.is_merge and any(p not in shas for p in c.parents[1:]))
