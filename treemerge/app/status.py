@@ -81,10 +81,24 @@ def status(project: Project, ids: Sequence[str] = (), *, now: int | None = None)
         else:
             judged.append((len(rows), tree, head))
             rows.append(TreeStatus(tree.id, tree.upstream, head))
+    _judge(project, rows, judged, synced, last)
+    when = int(time.time()) if now is None else now
+    return _with_attention(project, rows, {tree.id: head for _, tree, head in judged}, when)
+
+
+def _judge(
+    project: Project,
+    rows: list[TreeStatus],
+    judged: list[tuple[int, TrackedTree, str]],
+    synced: dict[str, str],
+    last: dict[str, dict[str, object]],
+) -> None:
+    """Fill in `rows` at the positions of `judged` (trees with an upstream and a head):
+    from the ranges judged before when their heads have not moved, else judged now (on
+    two threads) and remembered."""
     remembered = JudgedRanges(project)
     found: dict[str, Judged] = {}
     trees = {tree.id for _, tree, _ in judged}
-    heads = {tree.id: head for _, tree, head in judged}
     for position, tree, head in judged:
         assert tree.upstream is not None
         key = judged_key(tree.id, synced.get(tree.upstream, ""), head)
@@ -107,7 +121,12 @@ def status(project: Project, ids: Sequence[str] = (), *, now: int | None = None)
         if row.error is None and tree.upstream in synced:
             found[judged_key(tree.id, synced[tree.upstream], head)] = _judged(row)
     remembered.save(found, trees)
-    when = int(time.time()) if now is None else now
+
+
+def _with_attention(
+    project: Project, rows: list[TreeStatus], heads: dict[str, str], when: int
+) -> StatusReport:
+    """`rows` with their staleness and what needs a person in each, at `when`."""
     state, warnings = _next_state(project)
     stale = _stale(project, heads, state, when)
     rows = [replace(row, stale_why=stale.get(row.tree)) for row in rows]
