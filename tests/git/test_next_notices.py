@@ -146,3 +146,30 @@ def test_a_branch_still_for_stale_after_days_is_stale(project: Project) -> None:
     assert "not moved for 400 days (stale-after = 365)" in stale["drivers"].body
     trees = {t.subsystem: t for t in result.trees}
     assert (trees["net"].stale, trees["drivers"].stale) == (False, True)
+
+
+def told(project: Project) -> list[str]:
+    """The notices delivered so far (delivery `none`: one file each), by kind."""
+    return sorted(p.name.split("-")[0] for p in (project.root / ".treemerge/notices").glob("*"))
+
+
+def test_no_notify_tells_no_one_and_the_next_run_tells_as_if_it_had_not_run(
+    project: Project,
+) -> None:
+    project.commit("net", {"README": "net's readme\n"}, "net: readme")
+    project.commit("drivers", {"README": "drivers' readme\n"}, "drivers: readme")
+    assert project.run("sync").code == 0
+    looked = project.json("next", "--no-notify")
+    assert [(n["kind"], n["new"]) for n in looked["notices"]] == [("conflict", True)]
+    assert told(project) == []
+
+    delivered = project.json("next")
+    assert [(n["kind"], n["new"]) for n in delivered["notices"]] == [("conflict", True)]
+    assert told(project) == ["conflict"]
+
+    project.commit("drivers", {"README": "readme\n"}, "drivers: give the readme back")
+    assert project.run("sync").code == 0
+    assert project.run("next", "--no-notify").code == 0
+    assert told(project) == ["conflict"]  # the conflict is gone: still no one told
+    assert project.run("next").code == 0
+    assert told(project) == ["conflict", "resolved"]  # told by the run that delivers

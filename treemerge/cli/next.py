@@ -33,8 +33,16 @@ if TYPE_CHECKING:
     help="Leave a conflicting tree out instead of using its last good head.",
 )
 @click.option("--no-test", is_flag=True, help="Do not run [integration] test-command.")
+@click.option(
+    "--no-notify",
+    is_flag=True,
+    help="Tell no one: show the notices in effect, deliver none (the next run that "
+    "delivers sends them, each once).",
+)
 @global_options
-def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: bool) -> int:
+def next_command(
+    html: Path | None, upstream: str, no_fallback: bool, no_test: bool, no_notify: bool
+) -> int:
     """Build the integration tree, as linux-next does for the kernel.
 
     The upstream's tip, then each subsystem's pending work merged in the configured
@@ -43,14 +51,22 @@ def next_command(html: Path | None, upstream: str, no_fallback: bool, no_test: b
     with the conflicting paths, their owners and the trees it collides with; a
     pairwise conflict matrix covers every pair of trees. Exit 1 when a tree was left out.
     Conflicts, test failures and stale trees are told to the trees' maintainers as
-    [notify] says, each once (3 when a notice cannot be delivered).
+    [notify] says, each once (3 when a notice cannot be delivered); --no-notify tells
+    no one, to look before cron does.
     With --quiet only what went wrong is printed: nothing when every tree merged.
     """
     if html is not None:
         check_writable(html)
     project = open_project(settings().config, Path.cwd())
-    result = build_next(project, upstream=upstream, fallback=not no_fallback, run_tests=not no_test)
-    failed = [o.record for o in notify_next(project, result) if o.failed]
+    result = build_next(
+        project,
+        upstream=upstream,
+        fallback=not no_fallback,
+        run_tests=not no_test,
+        notify=not no_notify,
+    )
+    told = [] if no_notify else notify_next(project, result)
+    failed = [o.record for o in told if o.failed]
     document = result.as_dict()
     if html is not None:
         from treemerge.report.html import render_next_html  # noqa: PLC0415 - jinja2 on demand

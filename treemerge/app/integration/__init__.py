@@ -55,8 +55,11 @@ def build_next(
     upstream: str = "main",
     fallback: bool = True,
     run_tests: bool = True,
+    notify: bool = True,
 ) -> NextResult:
-    """Build the integration tree (refs/next/UPSTREAM in the workspace) and report it."""
+    """Build the integration tree (refs/next/UPSTREAM in the workspace) and report it.
+    Without `notify` its notices are decided but not remembered as told: the next run
+    that delivers them finds them as though this run had not been."""
     workspace = project.workspace
     workspace.ensure()
     synced = workspace.tree_heads()
@@ -99,8 +102,15 @@ def build_next(
     result = NextResult(upstream, base, current.commit, tuple(outcomes), names, cells, stamp)
     result = result._replace(changes=changes(previous, result))
     result, remember = decide(project, result, found, previous)
+    if not notify:
+        remember |= {key: previous.get(key) for key in TOLD}
     save_state(project, result, run.good, run.tested, run.trivial, notices=remember)
     return result._replace(inputs=inputs)
+
+
+# What next.json keeps of the notices told: the conflicts in effect (for their
+# "resolved" replies) and every notice's key (for "new").
+TOLD = ("conflicts", "notices")
 
 
 class Unchanged(NamedTuple):
