@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.git.project import Project
+from tests.git.test_next_left_out import replace_with_unrelated_history
 from tests.helpers import git
 
 PNG = bytes(range(256)) * 4  # binary content
@@ -314,3 +315,12 @@ def test_conflict_forecast_against_the_upstream_and_other_trees(project: Project
     document = request(project, "--dry-run")
     against = {c["against"]: [p["path"] for p in c["paths"]] for c in document["conflicts"]}
     assert against == {"main": ["net/core.c"], "drivers": ["drivers/char.c"]}
+
+
+def test_a_tree_with_no_history_in_common_is_refused_by_name(project: Project) -> None:
+    replace_with_unrelated_history(project, "net")
+    assert project.run("sync", "net").code == 0
+    result = project.run("request-pull", "net", "--dry-run")
+    assert result.code == 2
+    assert "net: no history in common with main" in result.err
+    assert "Traceback" not in result.err

@@ -95,10 +95,13 @@ def read_pull(
     upstream_tip = heads.get(upstream) or project.synced(upstream)
     head = heads.get(subsystem) if options.head is None else None
     head = head or resolve_head(project, project.history(), subsystem, options.head)
+    # The diffstat, the longest of git's blocks, needs no merge base of ours: git finds
+    # it (and the diffstat is not used when there is none, or several).
+    diffstat = Background(lambda: git.diffstat(f"{upstream_tip}...{head}"))
     bases = git.merge_bases(upstream_tip, head)
     if not bases:
         raise UsageError(f"{subsystem}: no history in common with {upstream}")
-    blocks = Background(lambda: _blocks(git, bases, head, upstream_tip))
+    blocks = Background(lambda: _blocks(git, bases, head, upstream_tip, diffstat))
     prefix = tag_prefix(subsystem, upstream)
     known = Background(
         lambda: _Known.read(
@@ -276,11 +279,13 @@ def assemble_pull(project: Project, draft: PullDraft, options: RequestOptions) -
     )
 
 
-def _blocks(git: PullGit, bases: list[str], head: str, upstream_tip: str) -> tuple[GitBlocks, bool]:
+def _blocks(
+    git: PullGit, bases: list[str], head: str, upstream_tip: str, diffstat: Background[str]
+) -> tuple[GitBlocks, bool]:
     """git request-pull's blocks, and whether the diffstat had to use a temporary merge
-    (several merge bases: the kernel's messy-diffstat rule)."""
+    (several merge bases: the kernel's messy-diffstat rule) rather than `diffstat`'s."""
     messy = len(bases) > 1
-    diff = (bases[0], head)
     if messy:
-        diff = (upstream_tip, merge_tree(git.repo, upstream_tip, head).tree)
-    return git.blocks(bases[0], head, diff=diff, shortlog=messy), messy
+        merged = merge_tree(git.repo, upstream_tip, head).tree
+        diffstat = Background(lambda: git.diffstat(upstream_tip, merged))
+    return git.blocks(bases[0], head, diffstat=diffstat.result, shortlog=messy), messy

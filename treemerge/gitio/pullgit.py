@@ -7,6 +7,7 @@ byte-identical to it; the commands are independent and run in parallel.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -78,14 +79,14 @@ class PullGit:
         return out.decode("utf-8", "surrogateescape")
 
     def blocks(
-        self, base: str, head: str, *, diff: tuple[str, str], shortlog: bool = True
+        self, base: str, head: str, *, diffstat: Callable[[], str], shortlog: bool = True
     ) -> GitBlocks:
-        """The request-pull blocks for base..head, the diffstat of `diff` (from, to:
-        commits or trees; base..head but for a messy history). Without `shortlog`, that
-        block is left empty for the caller to fill."""
-        diffstat, shortlog_text, ends = in_parallel(
+        """The request-pull blocks for base..head, with the diffstat `diffstat()` gives
+        (`diffstat` here, of base..head but for a messy history). Without `shortlog`,
+        that block is left empty for the caller to fill."""
+        stat, shortlog_text, ends = in_parallel(
             [
-                lambda: self.diffstat(*diff),
+                diffstat,
                 lambda: self._git("shortlog", f"^{base}", head) if shortlog else "",
                 # Both ends in one process: each record is a format and its commit's text.
                 lambda: self._git(
@@ -94,7 +95,7 @@ class PullGit:
             ]
         )
         since, up_to = _ends(ends)
-        return GitBlocks(since, up_to, shortlog_text, diffstat)
+        return GitBlocks(since, up_to, shortlog_text, stat)
 
     def merge_bases(self, one: str, two: str) -> list[str]:
         """Every best common ancestor (several when histories criss-cross)."""
@@ -134,8 +135,9 @@ class PullGit:
         args = ["tag", "-s" if sign else "-a", "-F", "-", name, head]
         self._git(*args, input=message.encode("utf-8", "surrogateescape"))
 
-    def diffstat(self, base: str, head: str) -> str:
-        return self._git("diff", "-M", "--stat", "--summary", base, head)
+    def diffstat(self, *revisions: str) -> str:
+        """`git diff -M --stat --summary REVISIONS` (two ends, or `A...B`)."""
+        return self._git("diff", "-M", "--stat", "--summary", *revisions)
 
     def tag_time(self, ref: str) -> int:
         """When the tag was made (its tagger date), in Unix seconds."""
