@@ -92,9 +92,7 @@ def read_pull(
     assert upstream is not None
     git = PullGit(project.workspace.path, where=subsystem)
     heads, tags = refs or git.refs()
-    upstream_tip = heads.get(upstream) or project.synced(upstream)
-    head = heads.get(subsystem) if options.head is None else None
-    head = head or resolve_head(project, project.history(), subsystem, options.head)
+    upstream_tip, head = _ends_of(project, heads, subsystem, upstream, options.head)
     # The diffstat, the longest of git's blocks, needs no merge base of ours: git finds
     # it (and the diffstat is not used when there is none, or several).
     diffstat = Background(lambda: git.diffstat(f"{upstream_tip}...{head}"))
@@ -125,17 +123,35 @@ def read_pull(
     summary = facts.tag_message
     if summary is None:
         summary = _summary(project, check, options)
-    text, messy = blocks.result()
-    if not messy:
-        # One merge base: the pending commits are exactly shortlog's ^base head.
-        walked = ((c.name, c.oneline) for c in reversed(pending))
-        text = text._replace(shortlog=shortlog(walked))
+    text, messy = _with_shortlog(blocks.result(), pending)
     forecast_of = forecast.result()
     conflicts = _conflicts(project, upstream_tip, forecast_of)
     against = tuple(name for name, _ in forecast_of)
     return PullDraft(
         url, check, pending, facts, summary, facts.tag_at_url, text, messy, conflicts, against
     )
+
+
+def _ends_of(
+    project: Project, heads: dict[str, str], subsystem: str, upstream: str, wanted: str | None
+) -> tuple[str, str]:
+    """The upstream's synced head, and the pull's head: the tree's synced head, or the
+    `wanted` revision (--head)."""
+    upstream_tip = heads.get(upstream) or project.synced(upstream)
+    head = heads.get(subsystem) if wanted is None else None
+    return upstream_tip, head or resolve_head(project, project.history(), subsystem, wanted)
+
+
+def _with_shortlog(
+    blocks: tuple[GitBlocks, bool], pending: list[CommitInfo]
+) -> tuple[GitBlocks, bool]:
+    """git's blocks with the shortlog filled in from the pending commits when there is
+    one merge base: they are then exactly shortlog's ^base head (git's own, else)."""
+    text, messy = blocks
+    if messy:
+        return text, messy
+    walked = ((c.name, c.oneline) for c in reversed(pending))
+    return text._replace(shortlog=shortlog(walked)), messy
 
 
 def _conflicts(
