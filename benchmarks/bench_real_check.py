@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_check import in_process
-from benchmarks.common import ROOT, TREEMERGE, arguments, publish, walls
+from benchmarks.common import ROOT, TREEMERGE, arguments, libraries_of, publish, walls
 from treemerge.app.project import open_project
 from treemerge.core.config import parse_config
 from treemerge.gitio.run import run_git
@@ -93,6 +93,7 @@ def main() -> None:
             (["git", "log", "--name-only", span], git_dir),
             ([*diff, "-M"], git_dir),
             ([*diff, "--no-renames"], git_dir),
+            (libraries_of("treemerge.cli.main", "treemerge.cli.check"), dest),
         ]
         times = walls(commands, args.runs)
         inside = in_process(dest, args.runs)
@@ -122,11 +123,13 @@ def shape(dest: Path, git_dir: Path, base: str, head: str) -> dict[str, int]:
 def render(
     args: argparse.Namespace, times: list[float], inside: float, facts: dict[str, int]
 ) -> str:
-    ours, log, renames, plain = times
+    ours, log, renames, plain, libraries = times
     rows = [
         ("`git log --name-only`", log),
         (f"`treemerge check {SUBSYSTEM} --json`", ours),
         ("the check in process", inside),
+        ("Python with the libraries `check` loads, no treemerge code", libraries),
+        ("the two above: the least a command could take", libraries + inside),
         ("`git diff --raw -M` (the net diff, renames paired)", renames),
         ("`git diff --raw --no-renames`", plain),
     ]

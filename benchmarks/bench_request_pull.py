@@ -29,7 +29,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import TREEMERGE, arguments, nova_fixture, publish, wall, walls
+from benchmarks.common import (
+    TREEMERGE,
+    arguments,
+    libraries_of,
+    nova_fixture,
+    publish,
+    wall,
+    walls,
+)
 from treemerge.gitio.fastimport import Commit, import_commits
 from treemerge.gitio.run import run_git
 from treemerge.sandbox.fixture import Fixture
@@ -57,6 +65,8 @@ def main() -> None:
         own = measure(fixture, tip, own_head, "libvirt-for-main-own", args.runs)
         # Python, click and the command's modules loaded, nothing asked of git.
         loaded = wall([*TREEMERGE, "request-pull", "--help"], dest, args.runs)
+        libraries = libraries_of("treemerge.cli.main", "treemerge.cli.request_pull")
+        floor = wall(libraries, dest, args.runs)
     report = (
         f"Nova-scale fixture, {args.commits:,} commits; pulls of {RANGE:,} commits; median of "
         f"{args.runs} runs; {os.cpu_count()} cores. treemerge's figures include the ownership "
@@ -70,7 +80,8 @@ def main() -> None:
         f"| the subsystem's own (inside its paths) | {own[0] * 1000:,.0f} ms "
         f"| {own[1] * 1000:,.0f} ms | {own[1] / own[0]:.2f}× |\n\n"
         f"Of each command's time, {loaded * 1000:,.0f} ms is Python, click and the command "
-        "loaded (`treemerge request-pull --help`)."
+        "loaded (`treemerge request-pull --help`); Python with the libraries the command "
+        f"loads, and no treemerge code, takes {floor * 1000:,.0f} ms."
     )
     publish(args, "bench_request_pull", report)
 

@@ -59,6 +59,23 @@ def nova_fixture(directory: str, commits: int) -> Fixture:
     return build_fixture(Path(directory) / "nova", config, commits=commits, releases=10)
 
 
+def libraries_of(*modules: str) -> list[str]:
+    """The command to import, in a fresh Python, every module outside treemerge that
+    importing `modules` (a command's) loads: the standard library's and the
+    dependencies' (click, re2...), treemerge's own aside. What that takes is what any
+    tool on Python and those libraries pays before its first line of work."""
+    probe = (
+        "import sys; before = set(sys.modules); import "
+        + ", ".join(modules)
+        + "; print(' '.join(sorted(m for m in set(sys.modules) - before"
+        " if not m.startswith('treemerge'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)
+    names = done.stdout.decode().split()
+    load = f"import importlib\nfor name in {names!r}:\n    importlib.import_module(name)\n"
+    return [sys.executable, "-c", load]
+
+
 def timed(func: Callable[[], object], runs: int) -> list[float]:
     """Wall seconds of each of `runs` calls."""
     times = []
