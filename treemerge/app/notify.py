@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from treemerge.app.project import Project
-from treemerge.app.send import forge_client, mail_domain, records, send_mail
+from treemerge.app.send import deliver_recorded, forge_client, mail_domain, records, send_mail
 from treemerge.core.escape import escape_text
 from treemerge.core.notice import Notice
 from treemerge.deliver import DeliveryError, NoticeMessage, forge_branch
-from treemerge.failpoints import failpoint
 from treemerge.store.files import atomic_write
 from treemerge.store.notices import NoticeRecord
 from treemerge.store.records import Records
@@ -76,14 +75,14 @@ def _deliver_one(project: Project, store: Records, notice: Notice) -> NoticeOutc
     )
     if record.state == "sent":
         return NoticeOutcome(record, already_sent=True)
-    record = store.update_notice(record.id, "sending", method=method, error="")
-    failpoint("before-notice-deliver")
-    try:
-        where = _deliver(project, store, record, method)
-    except DeliveryError as exc:
-        return NoticeOutcome(store.update_notice(record.id, "failed", error=exc.message), False)
-    failpoint("after-notice-deliver")
-    return NoticeOutcome(store.update_notice(record.id, "sent", delivered_to=where), False)
+    record, _ = deliver_recorded(
+        store.update_notice,
+        record,
+        lambda sending: _deliver(project, store, sending, method),
+        method=method,
+        point="notice-deliver",
+    )
+    return NoticeOutcome(record, already_sent=False)  # (failed: the next run retries)
 
 
 def _addressed(project: Project, notice: Notice) -> Notice:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from treemerge.app.project import Project
 from treemerge.app.request_pull import message_id
@@ -16,6 +17,7 @@ from treemerge.core.pullreq import PullRequest
 from treemerge.deliver import DeliveryError, Mail, PullMessage, forge_branch
 from treemerge.failpoints import failpoint
 from treemerge.store.files import atomic_write
+from treemerge.store.notices import NoticeRecord
 from treemerge.store.records import PullRecord, Records, has_records
 
 if TYPE_CHECKING:
@@ -65,19 +67,46 @@ def send_pull(project: Project, pull: PullRequest, *, method: str | None = None)
         )
         if record.state in ("sent", "merged"):
             return SendOutcome(record, already_sent=True)
-        record = store.update(record.id, "sending", method=method, error="")
-        failpoint("before-deliver")
-        try:
-            where = deliver(project, pull, message, method)
-        except DeliveryError as exc:
-            store.update(record.id, "failed", error=exc.message)
-            raise
-        failpoint("after-deliver")
-        record = store.update(record.id, "sent", delivered_to=where)
+        record, failed = deliver_recorded(
+            store.update,
+            record,
+            lambda _: deliver(project, pull, message, method),
+            method=method,
+            point="deliver",
+        )
+        if failed is not None:
+            raise failed
         store.supersede(pull.subsystem, pull.upstream, keep=record.id)
         return SendOutcome(record, already_sent=False)
     finally:
         store.close()
+
+
+R = TypeVar("R", PullRecord, NoticeRecord)
+
+
+def deliver_recorded(
+    move: Callable[..., R],
+    record: R,
+    deliver: Callable[[R], str],
+    *,
+    method: str,
+    point: str,
+) -> tuple[R, DeliveryError | None]:
+    """The one way a recorded message is delivered: `record` moved (by `move`, the
+    store's update) to sending, `deliver(it)` run, then moved to sent with where it
+    went, or to failed with the error, which is returned for the caller to raise or
+    keep. A run killed on the way leaves it sending, for the next run to send again
+    under the same Message-Id; the failpoints before-POINT and after-POINT let the
+    tests kill it there."""
+    record = move(record.id, "sending", method=method, error="")
+    failpoint(f"before-{point}")
+    try:
+        where = deliver(record)
+    except DeliveryError as exc:
+        return move(record.id, "failed", error=exc.message), exc
+    failpoint(f"after-{point}")
+    return move(record.id, "sent", delivered_to=where), None
 
 
 def pull_message(project: Project, pull: PullRequest, store: Records) -> PullMessage:
