@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from treemerge.app.configfile import CONFIG_NAME, WORKSPACE_DIR, find_config, read_config
 from treemerge.app.ownership import configured_maintainers, raise_first_error
@@ -13,12 +14,14 @@ from treemerge.core.errors import UsageError
 from treemerge.core.matcher import OwnershipIndex
 from treemerge.core.ownership import combine
 from treemerge.core.patterns import directory_questions
-from treemerge.deliver import RetryBudget
 from treemerge.gitio.history import History
 from treemerge.gitio.treeat import TreeAt
 from treemerge.gitio.workspace import MAIN, WorkspaceRepo, resolve_location
 from treemerge.store.changed import FILE_NAME as CHANGED_PATHS
 from treemerge.store.changed import ChangedPaths
+
+if TYPE_CHECKING:
+    from treemerge.deliver import RetryBudget
 
 
 class TrackedTree(NamedTuple):
@@ -41,8 +44,14 @@ class Project:
         self._history: History | None = None
         self._trees: dict[str, TrackedTree] | None = None
         self._ownership: dict[str, OwnershipIndex] = {}
-        # What this run may still wait, in all, to retry deliveries.
-        self.retry_budget = RetryBudget()
+
+    @cached_property
+    def retry_budget(self) -> RetryBudget:
+        """What this run may still wait, in all, to retry deliveries (made when a
+        delivery first asks: most commands deliver nothing)."""
+        from treemerge.deliver import RetryBudget  # noqa: PLC0415 - delivery on demand
+
+        return RetryBudget()
 
     def trees(self, ids: Sequence[str] = ()) -> list[TrackedTree]:
         """The main tree then every subsystem, or just `ids` (in the order given)."""

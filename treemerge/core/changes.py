@@ -46,3 +46,22 @@ class CommitInfo(NamedTuple):
         """The addresses of this commit's `Acked-by:` trailers, lower-cased."""
         found = (email_of(value) for value in ACKED_BY.findall(self.message))
         return frozenset(address.lower() for address in found if address)
+
+
+class Arrival(NamedTuple):
+    """How much of a pull's work (its commits other than merges) is upstream."""
+
+    total: int
+    by_id: int  # the very commits
+    by_patch: int  # other commits with the same patch (git patch-id: cherry-picked)
+
+    @property
+    def arrived(self) -> int:
+        return self.by_id + self.by_patch
+
+    def describe(self) -> str:
+        """ "2 of 5 commits upstream (1 cherry-picked)"; "" when none arrived."""
+        if not self.arrived:
+            return ""
+        picked = f" ({self.by_patch} cherry-picked)" if self.by_patch else ""
+        return f"{self.arrived} of {self.total} commits upstream{picked}"

@@ -18,25 +18,6 @@ from treemerge.core.notice import Notice
 SIGNATURE = "-- \ntreemerge"
 
 
-class Arrival(NamedTuple):
-    """How much of a pull's work (its commits other than merges) is upstream."""
-
-    total: int
-    by_id: int  # the very commits
-    by_patch: int  # other commits with the same patch (git patch-id: cherry-picked)
-
-    @property
-    def arrived(self) -> int:
-        return self.by_id + self.by_patch
-
-    def describe(self) -> str:
-        """ "2 of 5 commits upstream (1 cherry-picked)"; "" when none arrived."""
-        if not self.arrived:
-            return ""
-        picked = f" ({self.by_patch} cherry-picked)" if self.by_patch else ""
-        return f"{self.arrived} of {self.total} commits upstream{picked}"
-
-
 class MergedPull(NamedTuple):
     """What a merged reply says, and to whom: the pull as it was sent, and where it
     went in."""

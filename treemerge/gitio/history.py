@@ -12,9 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from treemerge.core.changes import CommitInfo, NetChange
+from treemerge.core.changes import Arrival, CommitInfo, NetChange
 from treemerge.core.errors import RepositoryError
-from treemerge.core.replies import Arrival
 from treemerge.gitio.run import decode_path, git_call, run_git
 
 # Above this many paths, `git log` reads the whole range instead of taking pathspecs.
