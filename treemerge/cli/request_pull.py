@@ -10,9 +10,8 @@ from typing import TextIO
 
 import click
 
-from treemerge.app.project import open_project
+from treemerge.app.project import Project, open_project
 from treemerge.app.request_pull import RequestOptions, prepare_pull
-from treemerge.app.send import records_kept, send_pull
 from treemerge.cli.options import global_options, settings
 from treemerge.cli.output import check_writable, console, safe, write_file
 from treemerge.core.errors import EXIT_FINDINGS, EXIT_OK, UsageError
@@ -114,15 +113,28 @@ def request_pull_command(
         check_writable(output)  # (before the tag is made and pushed)
     project = open_project(settings().config, Path.cwd())
     if send and not dry_run:
-        records_kept(project)  # lost or damaged records stop us before the tag is pushed
+        _records_kept(project)  # lost or damaged records stop us before the tag is pushed
     pull = prepare_pull(project, subsystem, options)
     _write(pull, fmt, output)
     if send and not dry_run:
-        outcome = send_pull(project, pull)
-        if not settings().quiet and not settings().json:
-            verb = "was already sent" if outcome.already_sent else "sent"
-            console(stderr=True).print(safe(f"{pull.tag} {verb}: {outcome.record.delivered_to}"))
+        _send(project, pull)
     return EXIT_FINDINGS if pull.errors else EXIT_OK
+
+
+# Delivery is loaded only by --send (most runs are dry runs and looks).
+def _records_kept(project: Project) -> None:
+    from treemerge.app.send import records_kept  # noqa: PLC0415 - delivery on demand
+
+    records_kept(project)
+
+
+def _send(project: Project, pull: PullRequest) -> None:
+    from treemerge.app.send import send_pull  # noqa: PLC0415 - delivery on demand
+
+    outcome = send_pull(project, pull)
+    if not settings().quiet and not settings().json:
+        verb = "was already sent" if outcome.already_sent else "sent"
+        console(stderr=True).print(safe(f"{pull.tag} {verb}: {outcome.record.delivered_to}"))
 
 
 def _read_summary(source: TextIO | None) -> str | None:
