@@ -21,6 +21,7 @@ from tests.e2e.forge_server import TOKEN, FakeForge
 from tests.e2e.smtp_server import Server, free_port, smtp_on
 from tests.helpers import run_cli, serving_git
 from treemerge.sandbox.fixture import Fixture, build_fixture
+from treemerge.store.cronlog import LOG_FILE, LOG_LIMIT
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ("libvirt", "vmware", "ironic")
@@ -268,3 +269,22 @@ def test_a_cycle_over_git_daemon(tmp_path: Path, capsys: pytest.CaptureFixture[s
         check=True,
     ).stdout.split()
     assert len(tags) == 1
+
+
+def test_a_log_past_its_limit_is_kept_as_the_one_before_and_a_new_one_started(
+    tmp_path: Path,
+) -> None:
+    fixture = make_fixture(tmp_path)
+    assert cron(fixture, "--quiet").returncode == 0
+    log = fixture.dest / ".treemerge" / LOG_FILE
+    first_run = log.read_text()
+    os.truncate(log, LOG_LIMIT)  # (a sparse file: grown to the limit, nothing written)
+
+    again = cron(fixture, "--quiet")
+    assert (again.returncode, again.stdout) == (0, "")  # nothing new to say for it
+    kept = fixture.dest / ".treemerge" / f"{LOG_FILE}.1"
+    assert kept.stat().st_size == LOG_LIMIT
+    assert kept.read_bytes().startswith(first_run.encode())
+    runs = {json.loads(line)["run"] for line in log.open()}
+    assert len(runs) == 1  # only this run's lines in the new log
+    assert os.path.getsize(log) < 1024 * 1024

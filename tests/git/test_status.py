@@ -9,7 +9,8 @@ import pytest
 
 from tests.git.project import Project
 from tests.helpers import git
-from treemerge.app.cron import LOG_FILE, CronReport, Logger, Step
+from treemerge.app.cron import CronReport, Logger, Step
+from treemerge.store.cronlog import LOG_FILE
 from treemerge.store.records import Records
 
 MORE = """
@@ -137,3 +138,15 @@ def test_an_unreadable_next_json_is_a_warning_and_every_tree_is_still_judged(
     document = project.json("status")
     assert [row["tree"] for row in document["trees"]][:3] == ["main", "net", "drivers"]
     assert state.read_text() == '{"left_out": ["usb"]'  # nothing moved or rewritten
+
+
+def test_a_refusal_in_the_log_before_the_current_one_is_still_seen(project: Project) -> None:
+    workspace = project.root / ".treemerge"
+    (workspace / LOG_FILE).rename(workspace / f"{LOG_FILE}.1")  # as a run past the limit does
+    log = Logger(workspace / LOG_FILE, CronReport("2026-01-02T00:00:00+00:00"))
+    log(Step("pull", "docs", "skipped", "not due (daily)"))
+
+    said = {
+        line.split()[0]: " ".join(line.split()) for line in project.run("status").out.splitlines()
+    }
+    assert said["sound"].endswith("last pull refused: sound-for-main-2026-01-01: empty")

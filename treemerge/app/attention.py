@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from treemerge.app.integration.state import strings
 from treemerge.core.schedule import last_moment
+from treemerge.store.cronlog import LOG_FILE, tail
 
 if TYPE_CHECKING:
     from treemerge.app.project import Project
@@ -49,18 +50,8 @@ def read_signals(project: Project, state: dict[str, object]) -> Signals:
 
 
 def _attempts(project: Project) -> dict[str, Attempt]:
-    from treemerge.app.cron import LOG_FILE  # noqa: PLC0415 - cron imports status
-
-    path = project.workspace.workspace / LOG_FILE
-    try:
-        with path.open("rb") as log:
-            start = max(0, log.seek(0, 2) - LOG_TAIL)
-            log.seek(start)
-            tail = log.read().decode("utf-8", "replace").splitlines()
-    except FileNotFoundError:
-        return {}
     found: dict[str, Attempt] = {}
-    for line in tail[1:] if start else tail:  # (a line cut by the start is not read)
+    for line in tail(project.workspace.workspace / LOG_FILE, LOG_TAIL):
         if '"pull"' not in line:  # (most lines are other steps: not parsed)
             continue
         step = _step(line)

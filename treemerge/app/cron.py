@@ -36,11 +36,11 @@ from treemerge.core.pullreq import PullRequest
 from treemerge.core.schedule import ScheduleError, is_due
 from treemerge.failpoints import failpoint
 from treemerge.gitio.pullgit import PullGit
+from treemerge.store.cronlog import LOG_FILE, rotate
 from treemerge.store.files import atomic_write
 from treemerge.store.records import PullRecord
 
 LOCK_FILE = "cron.lock"
-LOG_FILE = "cron.log"
 REPORT_FILE = "next.html"
 
 
@@ -110,7 +110,9 @@ def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
     """One cycle; every step is appended to the log as it happens."""
     report = CronReport(now.isoformat(timespec="seconds"))
     with workspace_lock(project.workspace.workspace):
-        log = Logger(project.workspace.workspace / LOG_FILE, report)
+        path = project.workspace.workspace / LOG_FILE
+        rotate(path)  # (a log grown past its limit becomes cron.log.1)
+        log = Logger(path, report)
         _sync(project, log)
         failpoint("after-sync")
         _merged_replies(project, log)
