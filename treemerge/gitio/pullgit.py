@@ -81,9 +81,9 @@ class PullGit:
     def blocks(
         self, base: str, head: str, *, diffstat: Callable[[], str], shortlog: bool = True
     ) -> GitBlocks:
-        """The request-pull blocks for base..head, with the diffstat `diffstat()` gives
-        (`diffstat` here, of base..head but for a messy history). Without `shortlog`,
-        that block is left empty for the caller to fill."""
+        """The request-pull blocks for base..head, the diffstat being what `diffstat()`
+        returns (base..head's, or a messy history's against a temporary merge). Without
+        `shortlog`, that block is left empty for the caller to fill."""
         stat, shortlog_text, ends = in_parallel(
             [
                 diffstat,
