@@ -288,3 +288,21 @@ def test_a_log_past_its_limit_is_kept_as_the_one_before_and_a_new_one_started(
     runs = {json.loads(line)["run"] for line in log.open()}
     assert len(runs) == 1  # only this run's lines in the new log
     assert os.path.getsize(log) < 1024 * 1024
+
+
+def test_a_log_that_cannot_be_moved_aside_is_said_and_the_cycle_goes_on(
+    tmp_path: Path,
+) -> None:
+    fixture = make_fixture(tmp_path)
+    log = fixture.dest / ".treemerge" / LOG_FILE
+    (fixture.dest / ".treemerge" / f"{LOG_FILE}.1" / "in the way").mkdir(parents=True)
+    assert cron(fixture).returncode == 0
+    os.truncate(log, LOG_LIMIT)
+
+    again = cron(fixture, "--quiet")
+    assert again.returncode == 3  # a step failed: the log's
+    assert "log: failed  cannot start a new cron.log" in " ".join(again.stdout.split("\n"))
+    lines = log.read_text().replace("\0", "").splitlines()  # (the zeros it was grown by)
+    steps = [json.loads(line) for line in lines if line]
+    assert [s["step"] for s in steps if s["status"] == "failed"] == ["log"]
+    assert {s["step"] for s in steps} >= {"sync", "pull", "next", "status"}  # all went on

@@ -16,13 +16,13 @@ def test_a_log_under_its_limit_stays_and_one_past_it_becomes_the_previous(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "cron.log"
-    assert rotate(log, 10) is False  # no log yet: nothing to do
+    assert rotate(log, 10) is None  # no log yet: nothing to do
     write(log, "one")
-    assert rotate(log, 10) is False
+    assert rotate(log, 10) is None
     assert log.read_text() == "one\n"
     write(log, "one", "two", "three")
     write(previous(log), "older")
-    assert rotate(log, 10) is True
+    assert rotate(log, 10) is None
     assert not log.exists()
     assert previous(log).read_text() == "one\ntwo\nthree\n"  # the older one is dropped
 
@@ -41,3 +41,14 @@ def test_the_tail_reads_across_the_log_and_the_one_before_it(tmp_path: Path) -> 
     assert tail(log, 1000) == ["dddd", "eeee"]
     log.unlink()
     assert tail(log, 1000) == []
+
+
+def test_a_log_that_cannot_be_moved_aside_is_left_to_grow_and_says_why(tmp_path: Path) -> None:
+    log = tmp_path / "cron.log"
+    write(log, "one", "two", "three")
+    (previous(log) / "in the way").mkdir(parents=True)  # a directory where the old log goes
+    said = rotate(log, 10)
+    assert said is not None
+    assert said.startswith(f"cannot start a new cron.log ({previous(log)}: ")
+    assert log.read_text() == "one\ntwo\nthree\n"  # nothing lost
+    assert tail(log, 1000) == ["one", "two", "three"]  # and what is there is read

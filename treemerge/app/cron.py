@@ -111,8 +111,10 @@ def run_cron(project: Project, *, now: dt.datetime) -> CronReport:
     report = CronReport(now.isoformat(timespec="seconds"))
     with workspace_lock(project.workspace.workspace):
         path = project.workspace.workspace / LOG_FILE
-        rotate(path)  # (a log grown past its limit becomes cron.log.1)
+        kept = rotate(path)  # (a log grown past its limit becomes cron.log.1)
         log = Logger(path, report)
+        if kept is not None:
+            log(Step("log", None, "failed", kept, notable=True))
         _sync(project, log)
         failpoint("after-sync")
         _merged_replies(project, log)
