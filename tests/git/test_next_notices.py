@@ -173,3 +173,17 @@ def test_no_notify_tells_no_one_and_the_next_run_tells_as_if_it_had_not_run(
     assert told(project) == ["conflict"]  # the conflict is gone: still no one told
     assert project.run("next").code == 0
     assert told(project) == ["conflict", "resolved"]  # told by the run that delivers
+
+
+def test_runs_with_no_notify_are_not_counted_towards_stale(project: Project) -> None:
+    config = project.root / "maintainers.cfg"
+    config.write_text(config.read_text().replace("stale-cycles = 0", "stale-cycles = 2"))
+    project.commit("net", {"README": "net's readme\n"}, "net: readme")
+    project.commit("drivers", {"README": "drivers' readme\n"}, "drivers: readme")
+    assert project.run("sync").code == 0
+    for _ in range(3):
+        assert project.run("next", "--no-fallback", "--no-notify").code == 1
+    told = project.json("next", "--no-fallback")  # the first run that counts
+    assert [n["kind"] for n in told["notices"]] == ["conflict"]  # not stale yet
+    again = project.json("next", "--no-fallback")
+    assert sorted(n["kind"] for n in again["notices"]) == ["conflict", "stale"]

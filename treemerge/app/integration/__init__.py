@@ -58,8 +58,10 @@ def build_next(
     notify: bool = True,
 ) -> NextResult:
     """Build the integration tree (refs/next/UPSTREAM in the workspace) and report it.
-    Without `notify` its notices are decided but not remembered as told: the next run
-    that delivers them finds them as though this run had not been."""
+    Without `notify` it is a look: its notices are decided, and what the notices
+    remember (those told, the runs each tree was left out, when each head was first
+    seen) stays as the last run left it, so the next run that delivers finds all of it
+    as though this run had not been."""
     workspace = project.workspace
     workspace.ensure()
     synced = workspace.tree_heads()
@@ -103,14 +105,9 @@ def build_next(
     result = result._replace(changes=changes(previous, result))
     result, remember = decide(project, result, found, previous)
     if not notify:
-        remember |= {key: previous.get(key) for key in TOLD}
+        remember = {key: previous.get(key) for key in remember}
     save_state(project, result, run.good, run.tested, run.trivial, notices=remember)
     return result._replace(inputs=inputs)
-
-
-# What next.json keeps of the notices told: the conflicts in effect (for their
-# "resolved" replies) and every notice's key (for "new").
-TOLD = ("conflicts", "notices")
 
 
 class Unchanged(NamedTuple):
