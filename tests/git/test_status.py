@@ -150,3 +150,14 @@ def test_a_refusal_in_the_log_before_the_current_one_is_still_seen(project: Proj
         line.split()[0]: " ".join(line.split()) for line in project.run("status").out.splitlines()
     }
     assert said["sound"].endswith("last pull refused: sound-for-main-2026-01-01: empty")
+
+
+def test_a_refusal_that_quotes_a_skipped_step_is_still_seen(project: Project) -> None:
+    workspace = project.root / ".treemerge"
+    log = Logger(workspace / LOG_FILE, CronReport("2026-01-02T00:00:00+00:00"))
+    log(Step("pull", "sound", "skipped", "not due (daily)"))  # skipped: not an attempt
+    log(Step("pull", "sound", "refused", 'lint: "status": "skipped" in the summary'))
+    said = {
+        line.split()[0]: " ".join(line.split()) for line in project.run("status").out.splitlines()
+    }
+    assert said["sound"].endswith('last pull refused: lint: "status": "skipped" in the summary')

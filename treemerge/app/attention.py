@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # cron runs every half hour over 400 trees, never the whole history.
 LOG_TAIL = 8 * 1024 * 1024
 WANTED = ("refused", "failed")  # pull attempts that need a person
+SKIPPED = '"status": "skipped"'  # as the log writes it (json.dumps)
 
 
 class Attempt(NamedTuple):
@@ -52,7 +53,9 @@ def read_signals(project: Project, state: dict[str, object]) -> Signals:
 def _attempts(project: Project) -> dict[str, Attempt]:
     found: dict[str, Attempt] = {}
     for line in tail(project.workspace.workspace / LOG_FILE, LOG_TAIL):
-        if '"pull"' not in line:  # (most lines are other steps: not parsed)
+        # Most lines are other steps, or a pull skipped (every tree, every run): not
+        # parsed. (Quotes within a value are escaped, so these are the keys' own.)
+        if '"pull"' not in line or SKIPPED in line:
             continue
         step = _step(line)
         if step is not None and step.get("step") == "pull" and step.get("status") != "skipped":
