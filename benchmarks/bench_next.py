@@ -1,8 +1,10 @@
 """Benchmark: `treemerge next` over 20 trees of the Nova-scale fixture, against git.
 
-In the same run, on the same workspace repository:
+In the same run, on the same workspace repository, taking turns:
   * `treemerge next --no-test --json` (a fresh process: start-up, the pairwise matrix,
     the chained merges, the report);
+  * the same in a warm process (the project opened, the integration built, its notices
+    delivered, its JSON made): the integration's own work, without Python's start-up;
   * the same chain by hand with git: `git merge-tree --write-tree` then
     `git commit-tree` for each tree in order (no matrix);
   * the same chain with `git merge` in a work tree (a checkout of the upstream's tip,
@@ -13,21 +15,23 @@ Usage: .venv/bin/python -m benchmarks.bench_next [--commits 60000] [--runs 5] [-
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
 from pathlib import Path
-from statistics import median
 
 from benchmarks.common import (
     TREEMERGE,
     add_trees,
     arguments,
+    by_turns,
     nova_fixture,
+    process,
     publish,
-    timed,
-    wall,
 )
+from treemerge.app.integration import build_next, notify_next
+from treemerge.app.project import open_project
 from treemerge.gitio.run import git_call, run_git
 
 TREES = 20
@@ -70,6 +74,14 @@ def worktree_chain(checkout: Path, base: str, trees: list[str]) -> None:
             run_git(["merge", "--abort"], cwd=checkout)
 
 
+def integrate(dest: Path) -> None:
+    """What `next --no-test --json` does once Python is loaded."""
+    project = open_project(dest / "maintainers.cfg", dest)
+    result = build_next(project, run_tests=False)
+    notify_next(project, result)
+    json.dumps(result.as_dict())
+
+
 def main() -> None:
     args = arguments(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,14 +93,20 @@ def main() -> None:
         repo = dest / ".treemerge" / "repo.git"
         base = run_git(["rev-parse", "refs/trees/main"], cwd=repo).decode().strip()
         order = [*fixture.trees, *extra]
-        ours = wall([*treemerge, "next", "--no-test", "--json"], dest, args.runs, ok=(0, 1))
-        # Python, click and the command's modules loaded, nothing asked of git.
-        loaded = wall([*treemerge, "next", "--help"], dest, args.runs)
-        plumbing = median(timed(lambda: merge_tree_chain(repo, base, order), args.runs))
         checkout = Path(tmp) / "checkout"
         run_git(["clone", "-q", "--shared", str(repo), str(checkout)])
         run_git(["fetch", "-q", str(repo), "+refs/trees/*:refs/trees/*"], cwd=checkout)
-        worktree = median(timed(lambda: worktree_chain(checkout, base, order), args.runs))
+        command = [*treemerge, "next", "--no-test", "--json"]
+        integrate(dest)  # warm: imports, and the notices of the conflicting pair sent
+        ours, inside, plumbing, worktree = by_turns(
+            [
+                process(command, dest),
+                lambda: integrate(dest),
+                lambda: merge_tree_chain(repo, base, order),
+                lambda: worktree_chain(checkout, base, order),
+            ],
+            args.runs,
+        )
     report = (
         f"Nova-scale fixture, {args.commits:,} commits; {len(order)} trees (one pair "
         f"conflicting); median of {args.runs} runs; {os.cpu_count()} cores.\n\n"
@@ -99,9 +117,8 @@ def main() -> None:
         f"{plumbing * 1000:,.0f} ms | {ours / plumbing:.2f}× |\n"
         f"| `git merge` in a work tree, tree by tree | {worktree * 1000:,.0f} ms | "
         f"{ours / worktree:.2f}× |\n\n"
-        f"Of the command's time, {loaded * 1000:,.0f} ms is Python, click and the command "
-        f"loaded (`treemerge next --help`); the integration's own work, the rest, is "
-        f"{(ours - loaded) * 1000:,.0f} ms: {(ours - loaded) / plumbing:.2f}× the plumbing chain."
+        f"The integration's own work, in a warm process, is {inside * 1000:,.0f} ms: "
+        f"{inside / plumbing:.2f}× the plumbing chain."
     )
     publish(args, "bench_next", report)
 

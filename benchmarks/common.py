@@ -105,15 +105,24 @@ def wall(
 
 
 def walls(commands: Sequence[tuple[Sequence[str], Path]], runs: int) -> list[float]:
-    """Median wall seconds of each (argv, cwd) over `runs` rounds, the commands taking
+    """Median wall seconds of each (argv, cwd) over `runs` rounds, taking turns."""
+    return by_turns([process(argv, cwd) for argv, cwd in commands], runs)
+
+
+def process(argv: Sequence[str], cwd: Path, ok: tuple[int, ...] = (0, 1)) -> Callable[[], None]:
+    """A function that runs `argv` in `cwd` (output discarded; an exit status not in
+    `ok` stops the benchmark)."""
+    return lambda: _run(argv, cwd, ok)
+
+
+def by_turns(funcs: Sequence[Callable[[], object]], runs: int) -> list[float]:
+    """Median wall seconds of each of `funcs` over `runs` rounds, the functions taking
     turns within each round (so that a machine slowing down or speeding up during the
     run weighs on all of them alike)."""
-    times: list[list[float]] = [[] for _ in commands]
+    times: list[list[float]] = [[] for _ in funcs]
     for _ in range(runs):
-        for (argv, cwd), spent in zip(commands, times, strict=True):
-            started = time.perf_counter()
-            _run(argv, cwd, (0, 1))
-            spent.append(time.perf_counter() - started)
+        for func, spent in zip(funcs, times, strict=True):
+            spent.extend(timed(func, 1))
     return [statistics.median(spent) for spent in times]
 
 
