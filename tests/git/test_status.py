@@ -128,7 +128,7 @@ def test_an_unreadable_next_json_is_a_warning_and_every_tree_is_still_judged(
     project: Project,
 ) -> None:
     state = project.root / ".treemerge" / "next.json"
-    state.write_text('{"left_out": ["usb"]')  # cut short, as a full disk leaves it
+    state.write_text('{"left_out": ["usb"]')  # cut short: damaged, or edited by hand
 
     result = project.run("status", "-q")
     assert result.code == 0, result.err
