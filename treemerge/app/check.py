@@ -199,11 +199,8 @@ def merged_heads(project: Project, subsystem: str) -> list[str]:
 
     if not records_kept(project):
         return []
-    store = records(project)
-    try:
+    with records(project) as store:
         return [r.head for r in store.all("merged") if r.subsystem == subsystem]
-    finally:
-        store.close()
 
 
 def resolve_head(project: Project, history: History, subsystem: str, head: str | None) -> str:

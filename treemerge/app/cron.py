@@ -268,11 +268,8 @@ def _last_pulls(project: Project) -> dict[str, PullRecord]:
     """Each subsystem's latest recorded pull request, in one read."""
     if not records_kept(project):
         return {}
-    store = records(project)
-    try:
+    with records(project) as store:
         return {record.subsystem: record for record in store.all()}
-    finally:
-        store.close()
 
 
 def _integrate(project: Project, log: Logger) -> None:

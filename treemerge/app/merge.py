@@ -208,8 +208,7 @@ def _push(project: Project, upstream: str, commit: str) -> bool:
 def _record_merged(project: Project, subsystem: str, head: str) -> None:
     if not records_kept(project):
         return
-    store = records(project)
-    try:
+    with records(project) as store:
         for record in store.all():
             if record.subsystem != subsystem or record.head != head:
                 continue
@@ -217,5 +216,3 @@ def _record_merged(project: Project, subsystem: str, head: str) -> None:
                 # A pull that went out owes a reply, sent once the upstream has it.
                 owed = record.state == "sent" and project.config.notify.merged
                 store.update(record.id, "merged", reply="due" if owed else "")
-    finally:
-        store.close()

@@ -39,11 +39,10 @@ def mark_merged(project: Project) -> MergeFindings:
     arrived is noted so (`partial`)."""
     if not records_kept(project):
         return MergeFindings((), ())
-    store = records(project)
-    history = project.history()
-    heads = project.workspace.tree_heads()
-    merged, partial = [], []
-    try:
+    with records(project) as store:
+        history = project.history()
+        heads = project.workspace.tree_heads()
+        merged, partial = [], []
         for record in store.all():
             upstream = heads.get(record.upstream)
             if record.state in ("merged", "superseded") or not upstream:
@@ -58,8 +57,6 @@ def mark_merged(project: Project) -> MergeFindings:
                 if arrival != record.partial:
                     store.note(record.id, partial=arrival)
                     partial += [record._replace(partial=arrival)] if arrival else []
-    finally:
-        store.close()
     return MergeFindings(tuple(merged), tuple(partial))
 
 
@@ -68,20 +65,14 @@ def send_merged_replies(project: Project) -> list[Replied]:
     delivered once (deliver_notices), then noted sent on its pull."""
     if not records_kept(project) or not project.config.notify.merged:
         return []
-    store = records(project)
-    try:
+    with records(project) as store:
         owed = [(p, _reply(project, p)) for p in store.all("merged") if p.reply == "due"]
-    finally:
-        store.close()
     due = [(pull, notice) for pull, notice in owed if notice is not None]
     outcomes = deliver_notices(project, [notice for _, notice in due])
-    store = records(project)
-    try:
+    with records(project) as store:
         for (pull, _), outcome in zip(due, outcomes, strict=True):
             if outcome.record.state == "sent":
                 store.note(pull.id, reply="sent")
-    finally:
-        store.close()
     return [Replied(pull, outcome) for (pull, _), outcome in zip(due, outcomes, strict=True)]
 
 

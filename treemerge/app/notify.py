@@ -59,11 +59,8 @@ def deliver_notices(project: Project, notices: Sequence[Notice]) -> list[NoticeO
     sent already is not sent again."""
     if not notices:
         return []
-    store = records(project)
-    try:
+    with records(project) as store:
         return [_deliver_one(project, store, notice) for notice in notices]
-    finally:
-        store.close()
 
 
 def _deliver_one(project: Project, store: Records, notice: Notice) -> NoticeOutcome:

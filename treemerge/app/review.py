@@ -201,11 +201,8 @@ def _written_request(project: Project, target: PullTarget) -> str | None:
 def _requested(project: Project, target: PullTarget, text: str | None) -> str | None:
     """The commit the pull's request named: its record's head, else its written text's."""
     if records_kept(project):
-        store = records(project)
-        try:
+        with records(project) as store:
             record = store.by_tag(target.subsystem, target.tag)
-        finally:
-            store.close()
         if record is not None:
             return record.head
     match = UP_TO_LINE.search(text) if text else None

@@ -49,8 +49,7 @@ def send_pull(project: Project, pull: PullRequest, *, method: str | None = None)
         reasons = "; ".join(f.message for f in pull.errors)
         raise Refused(f"refusing to send the {pull.subsystem} pull request: {reasons}")
     method = method or project.config.delivery.method
-    store = records(project)
-    try:
+    with records(project) as store:
         message = pull_message(project, pull, store)
         record = store.prepare(
             subsystem=pull.subsystem,
@@ -78,8 +77,6 @@ def send_pull(project: Project, pull: PullRequest, *, method: str | None = None)
             raise failed
         store.supersede(pull.subsystem, pull.upstream, keep=record.id)
         return SendOutcome(record, already_sent=False)
-    finally:
-        store.close()
 
 
 R = TypeVar("R", PullRecord, NoticeRecord)

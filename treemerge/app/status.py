@@ -183,8 +183,7 @@ def _last_pulls(project: Project) -> dict[str, dict[str, object]]:
     """The latest recorded pull request of each subsystem (none before the first)."""
     if not records_kept(project):
         return {}
-    store = records(project)
-    try:
+    with records(project) as store:
         latest: dict[str, dict[str, object]] = {}
         for record in store.all():
             latest[record.subsystem] = {
@@ -194,8 +193,6 @@ def _last_pulls(project: Project) -> dict[str, dict[str, object]]:
                 "updated": int(record.updated),
             }
         return latest
-    finally:
-        store.close()
 
 
 def _subsystem_status(

@@ -24,11 +24,8 @@ def notices_command(state: str | None) -> int:
 
     Exit codes: 0 listed; 2 no maintainers.cfg, or records that cannot be used."""
     project = open_project(settings().config, Path.cwd())
-    store = records(project)
-    try:
+    with records(project) as store:
         rows = store.notices(state)
-    finally:
-        store.close()
     if settings().json:
         write_json({"notices": [r.as_dict() for r in rows]})
         return EXIT_OK

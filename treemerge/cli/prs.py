@@ -22,11 +22,8 @@ def prs_command(state: str | None) -> int:
     """The recorded pull requests, oldest first; a pull of which only some commits
     arrived upstream says so (partly merged: not merged)."""
     project = open_project(settings().config, Path.cwd())
-    store = records(project)
-    try:
+    with records(project) as store:
         rows = store.all(state)
-    finally:
-        store.close()
     if settings().json:
         write_json({"pulls": [r.as_dict() for r in rows]})
         return EXIT_OK

@@ -114,6 +114,12 @@ class Records:
         if not marker.exists():  # records just made, or kept by a treemerge before markers
             atomic_write(marker, MARKER_TEXT.format(name=path.name))
 
+    def __enter__(self) -> Records:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         self._db.execute("BEGIN IMMEDIATE")
